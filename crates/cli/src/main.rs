@@ -1,1 +1,80 @@
-fn main() {}
+//! `onetrip`: the one binary of OneTrip.
+
+mod bench;
+mod catalog;
+mod config;
+mod demo;
+mod serve;
+
+use clap::{Parser, Subcommand};
+use config::CommonArgs;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "onetrip",
+    version,
+    about = "一次办 OneTrip：政务服务平台（一个程序，内嵌数据库即可运行）"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (public hall, JSON API).
+    Serve(serve::Args),
+    /// Create or upgrade the database schema, then exit.
+    Migrate {
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// Import, export, check or publish the service catalog.
+    #[command(subcommand)]
+    Catalog(catalog::Command),
+    /// Load the demo county into the database and exit.
+    Demo {
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// Measure throughput and latency of a running server against a generated catalog.
+    Bench(bench::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    config::init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("错误：无法启动运行时：{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve::run(args).await,
+            Command::Migrate { common } => {
+                let cfg = common.load()?;
+                let store = cfg.open_store().await?;
+                store.ready().await?;
+                println!("数据库结构已是最新（{}）", store.backend());
+                Ok(())
+            }
+            Command::Catalog(cmd) => catalog::run(cmd).await,
+            Command::Demo { common } => demo::run(common).await,
+            Command::Bench(args) => bench::run(args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

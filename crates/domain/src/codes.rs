@@ -7,8 +7,7 @@ macro_rules! national_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $key:literal, $code:literal;)+ }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant,)+ }
+        pub enum $name { $(#[serde(rename = $key)] $variant,)+ }
 
         impl $name {
             /// Every value, in national-code order.

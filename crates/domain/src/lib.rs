@@ -1,6 +1,7 @@
 //! OneTrip domain: pure types and rules. No I/O, no async, no SQL.
 
 pub mod catalog;
+pub mod clock;
 pub mod codes;
 pub mod credit_code;
 pub mod department;

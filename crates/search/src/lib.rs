@@ -1,1 +1,329 @@
+//! Chinese full-text search over the published catalog: jieba tokenization with the
+//! catalog's own terms added to the dictionary, a synonym list built from how people phrase
+//! their needs, and a tantivy index on disk that is rebuilt only when the catalog changes.
 
+mod synonyms;
+mod tokenizer;
+
+pub use synonyms::{Synonym, Synonyms};
+
+use jieba_rs::Jieba;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Arc;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED, STRING,
+};
+use tantivy::{doc, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+use tokenizer::JiebaTokenizer;
+
+/// What the index holds of one implementation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchDoc {
+    pub implementation_code: String,
+    pub base_code: String,
+    pub name: String,
+    pub keywords: Vec<String>,
+    pub summary: String,
+    pub materials: Vec<String>,
+}
+
+/// One matter found, with the implementations that matched, best first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub base_code: String,
+    pub implementation_codes: Vec<String>,
+    pub score: f32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("search index directory: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("search index: {0}")]
+    Open(#[from] tantivy::directory::error::OpenDirectoryError),
+}
+
+/// Words that carry no need ("我想办个…").
+const STOPWORDS: &[&str] = &[
+    "我",
+    "想",
+    "要",
+    "办",
+    "办理",
+    "怎么",
+    "怎样",
+    "如何",
+    "什么",
+    "哪里",
+    "的",
+    "了",
+    "吗",
+    "呢",
+    "个",
+    "一个",
+    "去",
+    "在",
+    "给",
+    "帮",
+    "请问",
+    "需要",
+    "可以",
+    "能",
+    "能不能",
+    "有",
+    "和",
+    "与",
+    "及",
+    "是",
+];
+
+const FIELDS: [(&str, f32); 4] = [
+    ("name", 4.0),
+    ("keywords", 3.0),
+    ("summary", 1.0),
+    ("materials", 0.5),
+];
+
+/// A searchable index of the catalog.
+pub struct SearchIndex {
+    reader: IndexReader,
+    jieba: Arc<Jieba>,
+    synonyms: Synonyms,
+    fields: Vec<(Field, f32)>,
+    implementation: Field,
+    base: Field,
+    revision: i64,
+}
+
+/// The jieba dictionary with the catalog's own words added.
+pub fn dictionary(docs: &[SearchDoc], synonyms: &Synonyms) -> Jieba {
+    let mut jieba = Jieba::new();
+    let mut words: BTreeSet<&str> = BTreeSet::new();
+    for d in docs {
+        words.insert(&d.name);
+        words.extend(d.keywords.iter().map(String::as_str));
+    }
+    words.extend(synonyms.words());
+    for w in words {
+        let w = w.trim();
+        if w.chars().count() >= 2 && w.chars().count() <= 12 && !w.contains(char::is_whitespace) {
+            jieba.add_word(w, Some(20_000), None);
+        }
+    }
+    jieba
+}
+
+fn schema() -> Schema {
+    let mut b = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("jieba")
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    b.add_text_field("implementation", STRING | STORED);
+    b.add_text_field("base", STRING | STORED);
+    for (name, _) in FIELDS {
+        b.add_text_field(name, text.clone());
+    }
+    b.build()
+}
+
+const REVISION_FILE: &str = "onetrip-revision";
+
+impl SearchIndex {
+    /// Opens the index in `dir` if it was built for `revision`, else rebuilds it there from
+    /// `docs`.
+    pub fn open_or_build(
+        dir: &Path,
+        revision: i64,
+        docs: &[SearchDoc],
+        synonyms: Synonyms,
+    ) -> Result<Self, SearchError> {
+        let jieba = Arc::new(dictionary(docs, &synonyms));
+        let stamp = dir.join(REVISION_FILE);
+        let built = std::fs::read_to_string(&stamp)
+            .ok()
+            .and_then(|s| s.trim().parse::<i64>().ok());
+        let index = match built {
+            Some(r) if r == revision => {
+                let index = Index::open_in_dir(dir)?;
+                register(&index, &jieba);
+                index
+            }
+            _ => {
+                if dir.exists() {
+                    std::fs::remove_dir_all(dir)?;
+                }
+                std::fs::create_dir_all(dir)?;
+                let index = Index::create_in_dir(dir, schema())?;
+                register(&index, &jieba);
+                write_docs(&index, docs)?;
+                std::fs::write(&stamp, revision.to_string())?;
+                tracing::info!(documents = docs.len(), revision, "built search index");
+                index
+            }
+        };
+        Self::from_index(index, jieba, synonyms, revision)
+    }
+
+    /// An index held in memory (tests, small catalogs).
+    pub fn in_memory(docs: &[SearchDoc], synonyms: Synonyms) -> Result<Self, SearchError> {
+        let jieba = Arc::new(dictionary(docs, &synonyms));
+        let index = Index::create_in_ram(schema());
+        register(&index, &jieba);
+        write_docs(&index, docs)?;
+        Self::from_index(index, jieba, synonyms, 0)
+    }
+
+    fn from_index(
+        index: Index,
+        jieba: Arc<Jieba>,
+        synonyms: Synonyms,
+        revision: i64,
+    ) -> Result<Self, SearchError> {
+        let schema = index.schema();
+        let field = |n: &str| schema.get_field(n);
+        let fields = FIELDS
+            .iter()
+            .map(|(n, boost)| Ok((field(n)?, *boost)))
+            .collect::<Result<Vec<_>, tantivy::TantivyError>>()?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            reader,
+            jieba,
+            synonyms,
+            fields,
+            implementation: field("implementation")?,
+            base: field("base")?,
+            revision,
+        })
+    }
+
+    /// The catalog revision the index was built for.
+    pub fn revision(&self) -> i64 {
+        self.revision
+    }
+
+    /// The terms a query searches for: its words (less stopwords) and their synonyms.
+    pub fn query_terms(&self, query: &str) -> Vec<String> {
+        let normalized = normalize(query);
+        let mut terms: Vec<String> = Vec::new();
+        let mut push = |w: &str| {
+            let w = w.trim();
+            if !w.is_empty() && !STOPWORDS.contains(&w) && !terms.iter().any(|t| t == w) {
+                terms.push(w.to_string());
+            }
+        };
+        for t in tokenizer::words(&self.jieba, &normalized) {
+            push(&t);
+        }
+        for expansion in self.synonyms.expand(&normalized) {
+            for t in tokenizer::words(&self.jieba, expansion) {
+                push(&t);
+            }
+        }
+        terms
+    }
+
+    /// The best matters for a query, at most `limit`.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Hit>, SearchError> {
+        let terms = self.query_terms(query);
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for t in &terms {
+            for (field, boost) in &self.fields {
+                let q = TermQuery::new(
+                    Term::from_field_text(*field, t),
+                    IndexRecordOption::WithFreqs,
+                );
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), *boost)),
+                ));
+            }
+        }
+        let query = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(
+            &query,
+            &TopDocs::with_limit(limit.saturating_mul(4).max(20)),
+        )?;
+        let mut hits: Vec<Hit> = Vec::new();
+        let mut by_base: BTreeMap<String, usize> = BTreeMap::new();
+        for (score, address) in top {
+            let d: TantivyDocument = searcher.doc(address)?;
+            let get = |f: Field| {
+                d.get_first(f)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let (base, imp) = (get(self.base), get(self.implementation));
+            match by_base.get(&base) {
+                Some(i) => hits[*i].implementation_codes.push(imp),
+                None => {
+                    by_base.insert(base.clone(), hits.len());
+                    hits.push(Hit {
+                        base_code: base,
+                        implementation_codes: vec![imp],
+                        score,
+                    });
+                }
+            }
+        }
+        hits.truncate(limit);
+        Ok(hits)
+    }
+}
+
+fn register(index: &Index, jieba: &Arc<Jieba>) {
+    index.tokenizers().register(
+        "jieba",
+        tantivy::tokenizer::TextAnalyzer::from(JiebaTokenizer::new(jieba.clone())),
+    );
+}
+
+fn write_docs(index: &Index, docs: &[SearchDoc]) -> Result<(), SearchError> {
+    let schema = index.schema();
+    let f = |n: &str| schema.get_field(n);
+    let (imp, base, name, keywords, summary, materials) = (
+        f("implementation")?,
+        f("base")?,
+        f("name")?,
+        f("keywords")?,
+        f("summary")?,
+        f("materials")?,
+    );
+    let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 40_000_000)?;
+    for d in docs {
+        writer.add_document(doc!(
+            imp => d.implementation_code.as_str(),
+            base => d.base_code.as_str(),
+            name => d.name.as_str(),
+            keywords => d.keywords.join(" "),
+            summary => d.summary.as_str(),
+            materials => d.materials.join(" "),
+        ))?;
+    }
+    writer.commit()?;
+    Ok(())
+}
+
+/// Lower case, half-width, punctuation turned into spaces.
+fn normalize(query: &str) -> String {
+    onetrip_domain::text::normalize_ascii(query)
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect()
+}

@@ -315,3 +315,83 @@ mod tests {
         .is_longer_than(&working));
     }
 }
+
+/// One row of the `catalog check` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckRow {
+    pub base_code: String,
+    pub base_name: String,
+    pub implementation: String,
+    pub division: String,
+    /// `contradiction`, `declared_deviation` or `township_difference`.
+    pub kind: &'static str,
+    pub key: String,
+    pub detail: String,
+    /// For a township difference: the other implementation and its division.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other: Option<(String, String)>,
+}
+
+/// The check report of a whole catalog: every contradiction (declared or not) of every
+/// implementation, and every pair of townships whose versions of one matter differ.
+/// `division_name` names a division code; `is_township` tells townships apart.
+pub fn report(
+    matters: &[super::file::MatterFile],
+    division_name: impl Fn(&str) -> String,
+    is_township: impl Fn(&str) -> bool,
+) -> Vec<CheckRow> {
+    let mut rows = Vec::new();
+    for m in matters {
+        let base = &m.matter;
+        let resolved: Vec<(&super::Implementation, Content)> = m
+            .implementation
+            .iter()
+            .map(|i| (i, i.overrides.apply(&base.guide)))
+            .collect();
+        for (imp, content) in &resolved {
+            for c in contradictions(&base.guide, content) {
+                let declared = imp.deviations.iter().find(|d| d.key == c.key);
+                rows.push(CheckRow {
+                    base_code: base.code.to_string(),
+                    base_name: base.name.clone(),
+                    implementation: imp.code.to_string(),
+                    division: division_name(imp.division.as_str()),
+                    kind: if declared.is_some() {
+                        "declared_deviation"
+                    } else {
+                        "contradiction"
+                    },
+                    key: c.key,
+                    detail: match declared {
+                        Some(d) => format!("{}（已声明：{}）", c.detail, d.reason),
+                        None => c.detail,
+                    },
+                    other: None,
+                });
+            }
+        }
+        let townships: Vec<&(&super::Implementation, Content)> = resolved
+            .iter()
+            .filter(|(i, _)| is_township(i.division.as_str()))
+            .collect();
+        for (i, (a, ca)) in townships.iter().enumerate() {
+            for (b, cb) in townships.iter().skip(i + 1) {
+                let diffs = differences(ca, cb);
+                if diffs.is_empty() {
+                    continue;
+                }
+                rows.push(CheckRow {
+                    base_code: base.code.to_string(),
+                    base_name: base.name.clone(),
+                    implementation: a.code.to_string(),
+                    division: division_name(a.division.as_str()),
+                    kind: "township_difference",
+                    key: "township".into(),
+                    detail: diffs.join("；"),
+                    other: Some((b.code.to_string(), division_name(b.division.as_str()))),
+                });
+            }
+        }
+    }
+    rows
+}

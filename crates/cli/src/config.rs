@@ -1,0 +1,171 @@
+//! Typed, layered configuration: defaults, then a TOML file (`--config` /
+//! `ONETRIP_CONFIG`), then environment variables, then flags. Secrets are redacted in
+//! `Debug`.
+
+use anyhow::{anyhow, Context};
+use clap::Args;
+use onetrip_store::{redact_url, SharedStore};
+use serde::Deserialize;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Options every subcommand that touches the database takes.
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    /// A TOML configuration file.
+    #[arg(long, env = "ONETRIP_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where the embedded database, search index and attachments live [default: ./onetrip-data].
+    #[arg(long, env = "ONETRIP_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// postgres://USER:PASSWORD@HOST/DB, or sqlite://PATH [default: SQLite in the data directory].
+    #[arg(
+        long,
+        env = "ONETRIP_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "ONETRIP_LISTEN", value_name = "ADDR")]
+    pub listen: Option<String>,
+}
+
+/// The file layer.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+}
+
+/// The resolved configuration.
+#[derive(Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .finish()
+    }
+}
+
+impl CommonArgs {
+    /// Resolves the layers. Errors name the setting and what is wrong with it.
+    pub fn load(&self) -> anyhow::Result<Config> {
+        let file = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("无法读取配置文件 {}", path.display()))?;
+                toml::from_str::<FileConfig>(&text)
+                    .map_err(|e| anyhow!("配置文件 {} 有误：{}", path.display(), e.message()))?
+            }
+            None => FileConfig::default(),
+        };
+        let listen_raw = self
+            .listen
+            .clone()
+            .or(file.listen)
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen: SocketAddr = listen_raw
+            .parse()
+            .map_err(|_| anyhow!("监听地址 --listen “{listen_raw}” 无效，应形如 127.0.0.1:8080"))?;
+        let data_dir = self
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("onetrip-data"));
+        let database_url = self
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("onetrip.sqlite3").display()));
+        Ok(Config {
+            listen,
+            data_dir,
+            database_url,
+        })
+    }
+}
+
+impl Config {
+    /// Opens (and migrates) the database; an unreachable one is one clear error.
+    pub async fn open_store(&self) -> anyhow::Result<SharedStore> {
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("无法创建数据目录 {}", self.data_dir.display()))?;
+        onetrip_store::open(&self.database_url)
+            .await
+            .map_err(|e| anyhow!("{e}"))
+    }
+}
+
+/// Logs to standard error; `ONETRIP_LOG` sets the filter (default `info`).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ONETRIP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tantivy=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args() -> CommonArgs {
+        CommonArgs {
+            config: None,
+            data_dir: None,
+            database_url: None,
+            listen: None,
+        }
+    }
+
+    #[test]
+    fn defaults_need_no_setup() {
+        let c = args().load().unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert!(c.database_url.starts_with("sqlite://onetrip-data/"));
+    }
+
+    #[test]
+    fn flags_beat_the_file_and_the_password_is_redacted() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("onetrip.toml");
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:9000\"\ndatabase_url = \"postgres://u:hunter2@h/db\"\n",
+        )
+        .unwrap();
+        let mut a = args();
+        a.config = Some(file);
+        let from_file = a.load().unwrap();
+        assert_eq!(from_file.listen.to_string(), "0.0.0.0:9000");
+        assert!(!format!("{from_file:?}").contains("hunter2"));
+        a.listen = Some("127.0.0.1:7000".into());
+        assert_eq!(a.load().unwrap().listen.to_string(), "127.0.0.1:7000");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let mut a = args();
+        a.listen = Some("nowhere".into());
+        assert!(a.load().unwrap_err().to_string().contains("--listen"));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "colour = 1\n").unwrap();
+        a.listen = None;
+        a.config = Some(file);
+        assert!(a.load().unwrap_err().to_string().contains("colour"));
+    }
+}

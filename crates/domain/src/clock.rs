@@ -1,0 +1,41 @@
+//! Time, passed in: domain code never reads the system clock.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// Where "now" comes from.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+
+    /// Today's date in China Standard Time (UTC+8, no daylight saving since 1991).
+    fn today(&self) -> NaiveDate {
+        (self.now() + chrono::Duration::hours(8)).date_naive()
+    }
+}
+
+/// A clock fixed at one instant (tests, benchmarks).
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn today_is_counted_in_china_standard_time() {
+        let late_utc = Utc
+            .with_ymd_and_hms(2026, 3, 1, 17, 30, 0)
+            .single()
+            .unwrap_or_default();
+        assert_eq!(
+            FixedClock(late_utc).today(),
+            NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default()
+        );
+    }
+}

@@ -1,0 +1,49 @@
+use thiserror::Error;
+
+/// A storage failure, in terms the domain and web layers can act on. Backend errors are
+/// kept as text for the log; they never reach a user.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The thing asked for does not exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// A uniqueness or state rule was violated (e.g. publishing with no draft).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The configuration cannot work (bad URL, unreadable data directory).
+    #[error("{0}")]
+    Config(String),
+    /// The database cannot be reached.
+    #[error("数据库无法连接：{0}")]
+    Unavailable(String),
+    /// Migrations are missing or newer than this binary.
+    #[error("数据库结构版本不符：{0}")]
+    Schema(String),
+    /// Anything else the backend reported.
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Backend(e.to_string())
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::RowNotFound => StoreError::NotFound("row".into()),
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+                StoreError::Unavailable(e.to_string())
+            }
+            other => StoreError::Backend(other.to_string()),
+        }
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Backend(format!("stored document: {e}"))
+    }
+}

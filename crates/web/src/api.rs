@@ -1,0 +1,331 @@
+//! The JSON API under `/api/v1`, documented by the OpenAPI document at `/api/openapi.json`.
+
+use crate::error::{ApiError, AppError};
+use crate::params::{Filters, Params, Prefs};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use onetrip_domain::catalog::check::{report, CheckRow};
+use onetrip_store::{ImplementationSummary, PublishedBase, PublishedImplementation};
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/matters", get(list_matters))
+        .route("/matters/{base_code}", get(get_matter))
+        .route("/implementations/{code}", get(get_implementation))
+        .route("/search", get(search))
+        .route("/catalog/check", get(catalog_check))
+        .route("/departments", get(departments))
+        .route("/divisions", get(divisions))
+        .route("/places", get(places))
+        .route("/life-events", get(life_events))
+        .fallback(
+            |prefs: Prefs| async move { ApiError(AppError::NotFound("API".into()), prefs.lang) },
+        )
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "OneTrip API",
+        description = "一次办 OneTrip 政务服务平台接口：事项目录、办事指南、搜索与目录检查。"
+    ),
+    paths(
+        list_matters,
+        get_matter,
+        get_implementation,
+        search,
+        catalog_check,
+        departments,
+        divisions,
+        places,
+        life_events,
+        readyz
+    ),
+    components(schemas(
+        MatterPage,
+        MatterDetail,
+        SearchResults,
+        SearchResult,
+        CheckReport,
+        ErrorBody,
+        ErrorDetail
+    ))
+)]
+pub struct ApiDoc;
+
+pub async fn openapi() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
+
+/// An error: `{"error": {"code", "message", "field"}}`.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// `not_found`, `bad_request`, `unavailable` or `internal`.
+    pub code: String,
+    /// The message in the requester's language.
+    pub message: String,
+    /// The parameter at fault, for `bad_request`.
+    pub field: Option<String>,
+}
+
+/// A page of implementations.
+#[derive(Serialize, ToSchema)]
+pub struct MatterPage {
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<ImplementationSummary>,
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+}
+
+fn api<T>(prefs: Prefs) -> impl Fn(AppError) -> ApiError {
+    move |e| ApiError(e, prefs.lang)
+}
+
+/// Lists implementations in force today, filtered.
+#[utoipa::path(get, path = "/api/v1/matters", tag = "catalog",
+    params(
+        ("department" = Option<String>, Query, description = "实施部门统一社会信用代码"),
+        ("life_event" = Option<String>, Query, description = "一件事主题，如 birth"),
+        ("object" = Option<String>, Query, description = "person 或 organization"),
+        ("division" = Option<String>, Query, description = "行政区划代码（含下级）"),
+        ("page" = Option<usize>, Query), ("per_page" = Option<usize>, Query, description = "1-100")),
+    responses((status = 200, body = MatterPage), (status = 400, body = ErrorBody)))]
+async fn list_matters(
+    State(state): State<AppState>,
+    prefs: Prefs,
+    params: Params,
+) -> Result<Json<MatterPage>, ApiError> {
+    let view = state.view.get();
+    let filters = Filters::parse(&params, &view).map_err(api::<()>(prefs))?;
+    let (items, total) = filters.apply(&view);
+    Ok(Json(MatterPage {
+        items: items.into_iter().cloned().collect(),
+        total,
+        page: filters.page,
+        per_page: filters.per_page,
+    }))
+}
+
+/// A base matter and its implementations.
+#[derive(Serialize, ToSchema)]
+pub struct MatterDetail {
+    #[schema(value_type = Object)]
+    pub base: PublishedBase,
+    #[schema(value_type = Vec<Object>)]
+    pub implementations: Vec<ImplementationSummary>,
+}
+
+/// A base matter (基本目录) in force today, with its implementations.
+#[utoipa::path(get, path = "/api/v1/matters/{base_code}", tag = "catalog",
+    params(("base_code" = String, Path, description = "12 位基本编码")),
+    responses((status = 200, body = MatterDetail), (status = 404, body = ErrorBody)))]
+async fn get_matter(
+    State(state): State<AppState>,
+    prefs: Prefs,
+    Path(code): Path<String>,
+) -> Result<Json<MatterDetail>, ApiError> {
+    let base = state
+        .store
+        .base_matter(&code, state.clock.today())
+        .await?
+        .ok_or_else(|| ApiError(AppError::NotFound(format!("基本编码 {code}")), prefs.lang))?;
+    let view = state.view.get();
+    let implementations = view
+        .implementations_of(&code)
+        .into_iter()
+        .cloned()
+        .collect();
+    Ok(Json(MatterDetail {
+        base,
+        implementations,
+    }))
+}
+
+/// An implementation's full guide: in force today, or an exact `version`.
+#[utoipa::path(get, path = "/api/v1/implementations/{code}", tag = "catalog",
+    params(("code" = String, Path, description = "实施编码"), ("version" = Option<i64>, Query, description = "版本号；省略则为今日有效版本")),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_implementation(
+    State(state): State<AppState>,
+    prefs: Prefs,
+    params: Params,
+    Path(code): Path<String>,
+) -> Result<Json<PublishedImplementation>, ApiError> {
+    let version = params
+        .number("version", 0, 1, 1_000_000)
+        .map_err(api::<()>(prefs))?;
+    let found = if version == 0 {
+        state.view.guide(&code).await?.map(|g| (*g).clone())
+    } else {
+        state
+            .store
+            .implementation_version(&code, i64::try_from(version).unwrap_or(i64::MAX))
+            .await?
+    };
+    found
+        .map(Json)
+        .ok_or_else(|| ApiError(AppError::NotFound(format!("实施编码 {code}")), prefs.lang))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchResults {
+    pub query: String,
+    /// The words searched for, synonyms included.
+    pub terms: Vec<String>,
+    pub results: Vec<SearchResult>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchResult {
+    pub base_code: String,
+    pub name: String,
+    pub score: f32,
+    #[schema(value_type = Vec<Object>)]
+    pub implementations: Vec<ImplementationSummary>,
+}
+
+/// Searches matters by everyday words.
+#[utoipa::path(get, path = "/api/v1/search", tag = "catalog",
+    params(("q" = String, Query, description = "搜索词，最多 100 字"), ("limit" = Option<usize>, Query, description = "1-50")),
+    responses((status = 200, body = SearchResults), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn search(
+    State(state): State<AppState>,
+    prefs: Prefs,
+    params: Params,
+) -> Result<Json<SearchResults>, ApiError> {
+    let (query, results, terms) = run_search(&state, &params)
+        .await
+        .map_err(api::<()>(prefs))?;
+    Ok(Json(SearchResults {
+        query,
+        terms,
+        results,
+    }))
+}
+
+/// Parses `q`/`limit` and searches; shared by the page and the API.
+pub(crate) async fn run_search(
+    state: &AppState,
+    params: &Params,
+) -> Result<(String, Vec<SearchResult>, Vec<String>), AppError> {
+    let query = params.get("q").unwrap_or("").to_string();
+    if query.chars().count() > 100 {
+        return Err(AppError::BadRequest {
+            field: "q".into(),
+            message: "搜索词太长，请不超过 100 个字".into(),
+        });
+    }
+    let limit = params.number("limit", 20, 1, 50)?;
+    if query.is_empty() {
+        return Ok((query, Vec::new(), Vec::new()));
+    }
+    let index = state
+        .view
+        .search_within(std::time::Duration::from_secs(10))
+        .await
+        .ok_or_else(|| AppError::Unavailable("search index not built yet".into()))?;
+    let view = state.view.get();
+    let hits = index.search(&query, limit)?;
+    let results = hits
+        .into_iter()
+        .filter_map(|h| {
+            let implementations: Vec<ImplementationSummary> = h
+                .implementation_codes
+                .iter()
+                .filter_map(|c| view.summary(c).cloned())
+                .collect();
+            let name = implementations.first()?.name.clone();
+            Some(SearchResult {
+                base_code: h.base_code,
+                name,
+                score: h.score,
+                implementations,
+            })
+        })
+        .collect();
+    Ok((query.clone(), results, index.query_terms(&query)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CheckReport {
+    #[schema(value_type = Vec<Object>)]
+    pub rows: Vec<CheckRow>,
+}
+
+/// Implementations that contradict their base, and townships whose versions differ.
+#[utoipa::path(get, path = "/api/v1/catalog/check", tag = "catalog", responses((status = 200, body = CheckReport)))]
+async fn catalog_check(State(state): State<AppState>) -> Result<Json<CheckReport>, ApiError> {
+    Ok(Json(CheckReport {
+        rows: check_rows(&state).await?,
+    }))
+}
+
+pub(crate) async fn check_rows(state: &AppState) -> Result<Vec<CheckRow>, AppError> {
+    let batch = state.store.export_catalog().await?;
+    let view = state.view.get();
+    Ok(report(
+        &batch.matters,
+        |c| view.division_name(c),
+        |c| view.is_township(c),
+    ))
+}
+
+macro_rules! reference_route {
+    ($name:ident, $path:literal, $method:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(get, path = $path, tag = "reference", responses((status = 200, body = Vec<Object>)))]
+        async fn $name(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+            Ok(Json(serde_json::to_value(state.store.$method().await?).map_err(|e| AppError::Internal(e.to_string()))?))
+        }
+    };
+}
+
+reference_route!(
+    departments,
+    "/api/v1/departments",
+    departments,
+    "Departments (部门) with their credit codes."
+);
+reference_route!(
+    divisions,
+    "/api/v1/divisions",
+    divisions,
+    "Administrative divisions (行政区划), retired codes included."
+);
+reference_route!(
+    places,
+    "/api/v1/places",
+    places,
+    "Places that accept applications."
+);
+reference_route!(
+    life_events,
+    "/api/v1/life-events",
+    life_events,
+    "Life events (一件事)."
+);
+
+/// Ready: the database answers, migrations are applied, the search index is built.
+#[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200, body = String), (status = 503, body = String)))]
+pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.store.ready().await {
+        Ok(()) if state.search_ready() => (StatusCode::OK, "ready"),
+        Ok(()) => (StatusCode::SERVICE_UNAVAILABLE, "search index building"),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "database not ready")
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Interface languages: zh-Hans (default), zh-Hant and en, from `locales/*/main.ftl`.
+//! Catalog content stays as written; the interface is translated.
+
+use fluent_templates::{LanguageIdentifier, Loader};
+use std::sync::LazyLock;
+
+fluent_templates::static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "zh-Hans",
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+/// An interface language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    ZhHans,
+    ZhHant,
+    En,
+}
+
+static IDS: LazyLock<[LanguageIdentifier; 3]> = LazyLock::new(|| {
+    let parse = |s: &str| s.parse::<LanguageIdentifier>().unwrap_or_default();
+    [parse("zh-Hans"), parse("zh-Hant"), parse("en")]
+});
+
+impl Lang {
+    pub const ALL: [Lang; 3] = [Lang::ZhHans, Lang::ZhHant, Lang::En];
+
+    /// The BCP 47 tag, as `<html lang>` and `?lang=` use it.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::ZhHans => "zh-Hans",
+            Lang::ZhHant => "zh-Hant",
+            Lang::En => "en",
+        }
+    }
+
+    /// The language's own name, for the switcher.
+    pub fn own_name(self) -> &'static str {
+        match self {
+            Lang::ZhHans => "简体中文",
+            Lang::ZhHant => "繁體中文",
+            Lang::En => "English",
+        }
+    }
+
+    /// Parses a `?lang=` value or cookie.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        Lang::ALL
+            .into_iter()
+            .find(|l| l.tag().eq_ignore_ascii_case(tag))
+    }
+
+    /// The best match for an Accept-Language header.
+    pub fn from_accept(header: &str) -> Lang {
+        for part in header.split(',') {
+            let tag = part
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            if tag.starts_with("zh-hant") || tag == "zh-tw" || tag == "zh-hk" || tag == "zh-mo" {
+                return Lang::ZhHant;
+            }
+            if tag.starts_with("zh") {
+                return Lang::ZhHans;
+            }
+            if tag.starts_with("en") {
+                return Lang::En;
+            }
+        }
+        Lang::ZhHans
+    }
+
+    fn id(self) -> &'static LanguageIdentifier {
+        &IDS[self as usize]
+    }
+
+    /// The message for a key.
+    pub fn t(self, key: &str) -> String {
+        LOCALES.lookup(self.id(), key)
+    }
+
+    /// The message for a key with one `$n` argument.
+    pub fn t_n(self, key: &str, n: usize) -> String {
+        let mut args = std::collections::HashMap::new();
+        args.insert(
+            std::borrow::Cow::Borrowed("n"),
+            fluent_templates::fluent_bundle::FluentValue::from(n),
+        );
+        LOCALES.lookup_with_args(self.id(), key, &args)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn keys(lang: &str) -> BTreeSet<String> {
+        let path = format!("{}/locales/{lang}/main.ftl", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        text.lines()
+            .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
+            .filter_map(|l| l.split_once(" =").map(|(k, _)| k.trim().to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn every_message_key_exists_in_all_three_languages() {
+        let hans = keys("zh-Hans");
+        assert!(hans.len() > 50, "zh-Hans has only {} keys", hans.len());
+        for other in ["zh-Hant", "en"] {
+            let theirs = keys(other);
+            let missing: Vec<_> = hans.difference(&theirs).collect();
+            let extra: Vec<_> = theirs.difference(&hans).collect();
+            assert!(missing.is_empty(), "{other} lacks {missing:?}");
+            assert!(
+                extra.is_empty(),
+                "{other} has keys zh-Hans lacks: {extra:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_key_the_templates_and_code_use_exists() {
+        let hans = keys("zh-Hans");
+        let mut used = BTreeSet::new();
+        for dir in ["templates", "src"] {
+            let path = format!("{}/{dir}", env!("CARGO_MANIFEST_DIR"));
+            for entry in std::fs::read_dir(&path).into_iter().flatten().flatten() {
+                let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                for chunk in text.split("t(\"").skip(1) {
+                    if let Some(key) = chunk.split('"').next() {
+                        if key
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c == '-' || c == '_')
+                            && !key.ends_with('-')
+                        {
+                            used.insert(key.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        let missing: Vec<_> = used.difference(&hans).collect();
+        assert!(missing.is_empty(), "keys used but not defined: {missing:?}");
+    }
+
+    #[test]
+    fn enumeration_labels_exist_for_every_value() {
+        use onetrip_domain::codes::*;
+        let hans = keys("zh-Hans");
+        let mut wanted: Vec<String> = Vec::new();
+        wanted.extend(
+            MatterType::ALL
+                .iter()
+                .map(|v| format!("matter-type-{}", v.key())),
+        );
+        wanted.extend(
+            ServiceObject::ALL
+                .iter()
+                .map(|v| format!("object-{}", v.key())),
+        );
+        wanted.extend(
+            OnlineDepth::ALL
+                .iter()
+                .map(|v| format!("depth-{}", v.key())),
+        );
+        wanted.extend(
+            CaseType::ALL
+                .iter()
+                .map(|v| format!("case-type-{}", v.key())),
+        );
+        wanted.extend(Channel::ALL.iter().map(|v| format!("channel-{}", v.key())));
+        wanted.extend(
+            MaterialKind::ALL
+                .iter()
+                .map(|v| format!("material-kind-{}", v.key())),
+        );
+        wanted.extend(
+            MaterialForm::ALL
+                .iter()
+                .map(|v| format!("material-form-{}", v.key())),
+        );
+        wanted.extend(
+            MaterialSource::ALL
+                .iter()
+                .map(|v| format!("material-source-{}", v.key())),
+        );
+        wanted.extend(
+            ResultType::ALL
+                .iter()
+                .map(|v| format!("result-type-{}", v.key())),
+        );
+        wanted.extend(LimitUnit::ALL.iter().map(|v| format!("unit-{}", v.key())));
+        let missing: Vec<_> = wanted.iter().filter(|k| !hans.contains(*k)).collect();
+        assert!(missing.is_empty(), "{missing:?}");
+    }
+
+    #[test]
+    fn accept_language_picks_the_right_script() {
+        assert_eq!(Lang::from_accept("zh-TW,zh;q=0.9"), Lang::ZhHant);
+        assert_eq!(Lang::from_accept("en-US,en;q=0.9"), Lang::En);
+        assert_eq!(Lang::from_accept("fr"), Lang::ZhHans);
+        assert_eq!(Lang::En.t("site-name"), "OneTrip Government Services");
+    }
+}

@@ -1,0 +1,287 @@
+//! Request inputs: the visitor's preferences (language, large text) and query parameters,
+//! parsed by hand so that every bad value gets a clear message naming the parameter.
+
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::view::CatalogView;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use onetrip_store::ImplementationSummary;
+use percent_encoding::percent_decode_str;
+use std::collections::BTreeMap;
+
+/// Query parameters, decoded.
+#[derive(Debug, Default, Clone)]
+pub struct Params(pub BTreeMap<String, String>);
+
+impl Params {
+    pub fn parse(query: Option<&str>) -> Params {
+        let mut map = BTreeMap::new();
+        for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let decode = |s: &str| {
+                percent_decode_str(&s.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            map.insert(decode(k), decode(v));
+        }
+        Params(map)
+    }
+
+    /// A non-empty, trimmed value.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    /// A whole number within bounds, or a clear error naming the parameter.
+    pub fn number(
+        &self,
+        key: &str,
+        default: usize,
+        min: usize,
+        max: usize,
+    ) -> Result<usize, AppError> {
+        let Some(raw) = self.get(key) else {
+            return Ok(default);
+        };
+        let bad = || AppError::BadRequest {
+            field: key.to_string(),
+            message: format!("“{raw}”不是 {min} 到 {max} 之间的整数"),
+        };
+        let n: usize = raw.parse().map_err(|_| bad())?;
+        if (min..=max).contains(&n) {
+            Ok(n)
+        } else {
+            Err(bad())
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Params::parse(parts.uri.query()))
+    }
+}
+
+/// The visitor's language and text size, from `?lang=` / `?text=`, then cookies, then
+/// Accept-Language.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Prefs {
+    pub lang: Lang,
+    pub large: bool,
+}
+
+fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+impl Prefs {
+    pub fn of(parts: &Parts) -> Prefs {
+        let params = Params::parse(parts.uri.query());
+        let lang = params
+            .get("lang")
+            .and_then(Lang::from_tag)
+            .or_else(|| cookie(parts, "lang").and_then(Lang::from_tag))
+            .unwrap_or_else(|| {
+                parts
+                    .headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .map_or(Lang::ZhHans, Lang::from_accept)
+            });
+        let large = match params.get("text") {
+            Some(v) => v == "large",
+            None => cookie(parts, "text") == Some("large"),
+        };
+        Prefs { lang, large }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Prefs {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Prefs::of(parts))
+    }
+}
+
+/// Remembers `?lang=` and `?text=` choices in cookies.
+pub async fn remember_prefs(request: Request, next: Next) -> Response {
+    let params = Params::parse(request.uri().query());
+    let lang = params.get("lang").and_then(Lang::from_tag);
+    let text = params
+        .get("text")
+        .filter(|t| *t == "large" || *t == "normal")
+        .map(str::to_string);
+    let mut response = next.run(request).await;
+    let mut set = |name: &str, value: &str| {
+        let c = format!("{name}={value}; Path=/; Max-Age=31536000; SameSite=Lax");
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    };
+    if let Some(l) = lang {
+        set("lang", l.tag());
+    }
+    if let Some(t) = text {
+        set("text", &t);
+    }
+    response
+}
+
+/// Whom a matter serves, for filtering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Person,
+    Organization,
+}
+
+/// Filters of the matter list, validated against the catalog.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub department: Option<String>,
+    pub life_event: Option<String>,
+    pub audience: Option<Audience>,
+    pub division: Option<String>,
+    pub page: usize,
+    pub per_page: usize,
+}
+
+impl Filters {
+    pub fn parse(p: &Params, view: &CatalogView) -> Result<Filters, AppError> {
+        let unknown = |field: &str, value: &str, what: &str| AppError::BadRequest {
+            field: field.to_string(),
+            message: format!("没有{what}“{value}”"),
+        };
+        let department = p.get("department").map(str::to_string);
+        if let Some(d) = &department {
+            if !view.departments.contains_key(d) {
+                return Err(unknown("department", d, "代码为此的部门"));
+            }
+        }
+        let life_event = p.get("life_event").map(str::to_string);
+        if let Some(e) = &life_event {
+            if !view.life_events.iter().any(|l| &l.key == e) {
+                return Err(unknown("life_event", e, "这个一件事主题"));
+            }
+        }
+        let audience = match p.get("object") {
+            None => None,
+            Some("person") => Some(Audience::Person),
+            Some("organization") => Some(Audience::Organization),
+            Some(other) => {
+                return Err(AppError::BadRequest {
+                    field: "object".into(),
+                    message: format!("“{other}”无效，应为 person 或 organization"),
+                })
+            }
+        };
+        let division = p.get("division").map(str::to_string);
+        if let Some(d) = &division {
+            if !view.divisions.contains_key(d) {
+                return Err(unknown("division", d, "代码为此的行政区划"));
+            }
+        }
+        Ok(Filters {
+            department,
+            life_event,
+            audience,
+            division,
+            page: p.number("page", 1, 1, 100_000)?,
+            per_page: p.number("per_page", 20, 1, 100)?,
+        })
+    }
+
+    pub fn matches(&self, s: &ImplementationSummary, view: &CatalogView) -> bool {
+        self.department.as_ref().is_none_or(|d| &s.department == d)
+            && self
+                .life_event
+                .as_ref()
+                .is_none_or(|e| s.life_events.contains(e))
+            && self.audience.is_none_or(|a| match a {
+                Audience::Person => s.service_objects.iter().any(|o| o.is_person()),
+                Audience::Organization => s.service_objects.iter().any(|o| !o.is_person()),
+            })
+            && self
+                .division
+                .as_ref()
+                .is_none_or(|d| view.within(&s.division, d))
+    }
+
+    /// The matching summaries, sorted by name, and the total.
+    pub fn apply<'a>(&self, view: &'a CatalogView) -> (Vec<&'a ImplementationSummary>, usize) {
+        let mut all: Vec<&ImplementationSummary> = view
+            .summaries
+            .iter()
+            .filter(|s| self.matches(s, view))
+            .collect();
+        all.sort_by(|a, b| {
+            a.name
+                .cmp(&b.name)
+                .then_with(|| a.division.cmp(&b.division))
+        });
+        let total = all.len();
+        let page: Vec<_> = all
+            .into_iter()
+            .skip((self.page - 1) * self.per_page)
+            .take(self.per_page)
+            .collect();
+        (page, total)
+    }
+
+    /// The filters as a query string (without the page), for pagination links.
+    pub fn query(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(d) = &self.department {
+            parts.push(format!("department={d}"));
+        }
+        if let Some(e) = &self.life_event {
+            parts.push(format!("life_event={e}"));
+        }
+        if let Some(a) = self.audience {
+            parts.push(format!(
+                "object={}",
+                if a == Audience::Person {
+                    "person"
+                } else {
+                    "organization"
+                }
+            ));
+        }
+        if let Some(d) = &self.division {
+            parts.push(format!("division={d}"));
+        }
+        parts.join("&")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_chinese_and_plus() {
+        let p = Params::parse(Some("q=%E8%80%81%E4%BA%BA+%E8%A1%A5%E8%B4%B4&page=2"));
+        assert_eq!(p.get("q"), Some("老人 补贴"));
+        assert_eq!(p.number("page", 1, 1, 9).ok(), Some(2));
+        assert!(p.number("q", 1, 1, 9).is_err());
+    }
+
+    #[test]
+    fn bad_percent_encoding_does_not_fail() {
+        let p = Params::parse(Some("q=%E8%80&x"));
+        assert!(p.get("q").is_some());
+    }
+}
