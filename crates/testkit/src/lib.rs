@@ -1,1 +1,204 @@
+//! Test helpers: a fresh store on either backend, the demo catalog, and the real app on
+//! port 0.
 
+use anyhow::{anyhow, Context};
+use onetrip_domain::catalog::file::{is_catalog_file, parse_catalog, CatalogBatch, SourceFile};
+use onetrip_domain::clock::FixedClock;
+use onetrip_store::{ImportMode, SharedStore};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A database backend under test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The backends to test: SQLite always; PostgreSQL when `ONETRIP_TEST_DATABASE_URL` is
+/// set. Under `CI=true` a missing URL is an error, not a skip.
+pub fn backends() -> anyhow::Result<Vec<Backend>> {
+    let pg = std::env::var("ONETRIP_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    match (pg, ci) {
+        (Some(_), _) => Ok(vec![Backend::Sqlite, Backend::Postgres]),
+        (None, true) => Err(anyhow!("CI=true but ONETRIP_TEST_DATABASE_URL is not set: the PostgreSQL suite would be skipped")),
+        (None, false) => {
+            eprintln!("note: ONETRIP_TEST_DATABASE_URL not set; PostgreSQL tests skipped");
+            Ok(vec![Backend::Sqlite])
+        }
+    }
+}
+
+/// A fresh, migrated, empty store. The directory (SQLite file, search index) lives as long
+/// as the returned guard.
+pub async fn fresh_store(backend: Backend) -> anyhow::Result<(SharedStore, tempfile::TempDir)> {
+    let dir = tempfile::tempdir()?;
+    let store = match backend {
+        Backend::Sqlite => {
+            onetrip_store::open(&format!(
+                "sqlite://{}",
+                dir.path().join("test.sqlite3").display()
+            ))
+            .await?
+        }
+        Backend::Postgres => {
+            let admin =
+                std::env::var("ONETRIP_TEST_DATABASE_URL").context("ONETRIP_TEST_DATABASE_URL")?;
+            let url =
+                onetrip_store::postgres::create_scratch_database(&admin, "onetrip_test").await?;
+            onetrip_store::open(&url).await?
+        }
+    };
+    Ok((store, dir))
+}
+
+/// The repository's `catalog/` directory.
+pub fn catalog_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog")
+}
+
+/// Every catalog file under a directory, relative paths with `/`.
+pub fn read_catalog_files(root: &Path) -> anyhow::Result<Vec<SourceFile>> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        for e in std::fs::read_dir(dir)? {
+            let p = e?.path();
+            if p.is_dir() {
+                walk(&p, out)?;
+            } else {
+                out.push(p);
+            }
+        }
+        Ok(())
+    }
+    let mut paths = Vec::new();
+    walk(root, &mut paths)?;
+    let mut files = Vec::new();
+    for p in paths {
+        let rel = p.strip_prefix(root)?.to_string_lossy().replace('\\', "/");
+        if is_catalog_file(&rel) {
+            files.push(SourceFile {
+                path: rel,
+                text: std::fs::read_to_string(&p)?,
+            });
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// The demo county, parsed.
+pub fn demo_batch() -> anyhow::Result<CatalogBatch> {
+    parse_catalog(&read_catalog_files(&catalog_dir())?).map_err(|e| {
+        anyhow!(
+            "demo catalog: {}",
+            e.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })
+}
+
+/// The demo synonym list's text.
+pub fn demo_synonyms() -> anyhow::Result<String> {
+    Ok(std::fs::read_to_string(
+        catalog_dir().join("search/synonyms.toml"),
+    )?)
+}
+
+/// 2026-03-02 09:00 China time: a fixed "now" for every test.
+pub fn test_clock() -> FixedClock {
+    use chrono::TimeZone;
+    FixedClock(
+        chrono::Utc
+            .with_ymd_and_hms(2026, 3, 2, 1, 0, 0)
+            .single()
+            .unwrap_or_default(),
+    )
+}
+
+/// The real app on 127.0.0.1:0 with the demo county loaded.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub store: SharedStore,
+    pub backend: Backend,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// GET a path; returns status and body text.
+    pub async fn get(&self, path: &str) -> anyhow::Result<(u16, String)> {
+        let resp = self.client.get(self.url(path)).send().await?;
+        Ok((resp.status().as_u16(), resp.text().await?))
+    }
+
+    /// GET a path with headers.
+    pub async fn get_with(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> anyhow::Result<reqwest::Response> {
+        let mut req = self.client.get(self.url(path));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        Ok(req.send().await?)
+    }
+
+    /// GET JSON.
+    pub async fn json(&self, path: &str) -> anyhow::Result<(u16, serde_json::Value)> {
+        let resp = self.client.get(self.url(path)).send().await?;
+        let status = resp.status().as_u16();
+        Ok((status, resp.json().await?))
+    }
+}
+
+/// Starts the app on port 0 with a fresh database holding the demo county.
+pub async fn spawn_app(backend: Backend) -> anyhow::Result<TestApp> {
+    let (store, dir) = fresh_store(backend).await?;
+    let effective = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).context("date")?;
+    store
+        .import_catalog(
+            &demo_batch()?,
+            ImportMode::Publish {
+                default_effective: effective,
+            },
+        )
+        .await?;
+    let config = onetrip_web::WebConfig {
+        search_dir: Some(dir.path().join("search-index")),
+        synonyms: demo_synonyms()?,
+        refresh_every: std::time::Duration::from_millis(200),
+    };
+    let state = onetrip_web::AppState::start(store.clone(), Arc::new(test_clock()), config).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move {
+        let _ = axum_serve(listener, onetrip_web::router(state)).await;
+    });
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    Ok(TestApp {
+        address,
+        client,
+        store,
+        backend,
+        _dir: dir,
+    })
+}
+
+async fn axum_serve(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+) -> std::io::Result<()> {
+    axum::serve(listener, router).await
+}

@@ -134,7 +134,10 @@ mod tests {
             let path = format!("{}/{dir}", env!("CARGO_MANIFEST_DIR"));
             for entry in std::fs::read_dir(&path).into_iter().flatten().flatten() {
                 let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-                for chunk in text.split("t(\"").skip(1) {
+                for chunk in [".t(\"", ".n(\""]
+                    .iter()
+                    .flat_map(|pat| text.split(pat).skip(1))
+                {
                     if let Some(key) = chunk.split('"').next() {
                         if key
                             .chars()
