@@ -32,6 +32,9 @@ pub struct Args {
     /// Benchmark on this PostgreSQL server instead of SQLite (a scratch database is made).
     #[arg(long, value_name = "URL")]
     pub postgres: Option<String>,
+    /// Keep the generated data directory here (for profiling) instead of a temporary one.
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<std::path::PathBuf>,
 }
 
 const WORDS: &[&str] = &[
@@ -221,12 +224,19 @@ async fn load(
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
+    let temp = tempfile::tempdir()?;
+    let dir = match &args.keep {
+        Some(keep) => {
+            std::fs::create_dir_all(keep)?;
+            keep.clone()
+        }
+        None => temp.path().to_path_buf(),
+    };
     let url = match &args.postgres {
         Some(admin) => {
             onetrip_store::postgres::create_scratch_database(admin, "onetrip_bench").await?
         }
-        None => format!("sqlite://{}", dir.path().join("onetrip.sqlite3").display()),
+        None => format!("sqlite://{}", dir.join("onetrip.sqlite3").display()),
     };
     println!("生成目录：演示县 + {} 项事项 …", args.matters);
     let batch = generated_batch(args.matters)?;
@@ -253,14 +263,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
     drop(store);
 
-    let (first, first_ready) = Server::start(dir.path(), &url, args.port).await?;
+    let (first, first_ready) = Server::start(&dir, &url, args.port).await?;
     println!(
         "首次启动（含建立搜索索引）：{:.0} 毫秒",
         first_ready.as_secs_f64() * 1000.0
     );
     drop(first);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let (server, ready) = Server::start(dir.path(), &url, args.port).await?;
+    let (server, ready) = Server::start(&dir, &url, args.port).await?;
     println!(
         "在已有数据库上启动到就绪：{:.0} 毫秒",
         ready.as_secs_f64() * 1000.0

@@ -7,6 +7,9 @@ mod demo;
 mod serve;
 
 use clap::{Parser, Subcommand};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use config::CommonArgs;
 use std::process::ExitCode;
 

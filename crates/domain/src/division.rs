@@ -341,12 +341,9 @@ mod tests {
         assert!(errors
             .iter()
             .any(|e| matches!(e, DivisionError::ParentNotHigher { .. })));
-        assert!(
-            errors
-                .iter()
-                .any(|e| matches!(e, DivisionError::MissingParent { .. }))
-                == false
-        );
+        assert!(!errors
+            .iter()
+            .any(|e| matches!(e, DivisionError::MissingParent { .. })));
     }
 
     #[test]

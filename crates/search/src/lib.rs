@@ -12,10 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 use tantivy::collector::TopDocs;
+use tantivy::columnar::Column;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
-use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED, STRING,
-};
+use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST};
 use tantivy::{doc, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 use tokenizer::JiebaTokenizer;
 
@@ -47,6 +46,9 @@ pub enum SearchError {
     #[error("search index: {0}")]
     Open(#[from] tantivy::directory::error::OpenDirectoryError),
 }
+
+/// The common-word dictionary (see `data/README.md`).
+const DICTIONARY: &str = include_str!("../data/dict.txt");
 
 /// Words that carry no need ("我想办个…").
 const STOPWORDS: &[&str] = &[
@@ -95,14 +97,19 @@ pub struct SearchIndex {
     jieba: Arc<Jieba>,
     synonyms: Synonyms,
     fields: Vec<(Field, f32)>,
-    implementation: Field,
-    base: Field,
-    revision: i64,
+    /// Per segment: the column of each document's position in `codes`.
+    positions: Vec<Column<u64>>,
+    /// (base code, implementation code) of each document, by position.
+    codes: Vec<(String, String)>,
+    stamp: String,
 }
 
 /// The jieba dictionary with the catalog's own words added.
 pub fn dictionary(docs: &[SearchDoc], synonyms: &Synonyms) -> Jieba {
-    let mut jieba = Jieba::new();
+    let mut jieba = Jieba::empty();
+    if let Err(e) = jieba.load_dict(&mut std::io::BufReader::new(DICTIONARY.as_bytes())) {
+        tracing::error!(error = %e, "built-in dictionary does not load; segmenting by HMM only");
+    }
     let mut words: BTreeSet<&str> = BTreeSet::new();
     for d in docs {
         words.insert(&d.name);
@@ -125,32 +132,29 @@ fn schema() -> Schema {
             .set_tokenizer("jieba")
             .set_index_option(IndexRecordOption::WithFreqs),
     );
-    b.add_text_field("implementation", STRING | STORED);
-    b.add_text_field("base", STRING | STORED);
+    b.add_u64_field("position", FAST);
     for (name, _) in FIELDS {
         b.add_text_field(name, text.clone());
     }
     b.build()
 }
 
-const REVISION_FILE: &str = "onetrip-revision";
+const STAMP_FILE: &str = "onetrip-stamp";
 
 impl SearchIndex {
-    /// Opens the index in `dir` if it was built for `revision`, else rebuilds it there from
-    /// `docs`.
+    /// Opens the index in `dir` if it was built for `stamp` (the catalog revision and the
+    /// day whose versions it holds), else rebuilds it there from `docs`.
     pub fn open_or_build(
         dir: &Path,
-        revision: i64,
+        stamp: &str,
         docs: &[SearchDoc],
         synonyms: Synonyms,
     ) -> Result<Self, SearchError> {
         let jieba = Arc::new(dictionary(docs, &synonyms));
-        let stamp = dir.join(REVISION_FILE);
-        let built = std::fs::read_to_string(&stamp)
-            .ok()
-            .and_then(|s| s.trim().parse::<i64>().ok());
+        let stamp_file = dir.join(STAMP_FILE);
+        let built = std::fs::read_to_string(&stamp_file).ok();
         let index = match built {
-            Some(r) if r == revision => {
+            Some(b) if b.trim() == stamp && doc_count(dir) == Some(docs.len() as u64) => {
                 let index = Index::open_in_dir(dir)?;
                 register(&index, &jieba);
                 index
@@ -163,12 +167,12 @@ impl SearchIndex {
                 let index = Index::create_in_dir(dir, schema())?;
                 register(&index, &jieba);
                 write_docs(&index, docs)?;
-                std::fs::write(&stamp, revision.to_string())?;
-                tracing::info!(documents = docs.len(), revision, "built search index");
+                std::fs::write(&stamp_file, stamp)?;
+                tracing::info!(documents = docs.len(), stamp, "built search index");
                 index
             }
         };
-        Self::from_index(index, jieba, synonyms, revision)
+        Self::from_index(index, jieba, synonyms, codes_of(docs), stamp.to_string())
     }
 
     /// An index held in memory (tests, small catalogs).
@@ -177,14 +181,15 @@ impl SearchIndex {
         let index = Index::create_in_ram(schema());
         register(&index, &jieba);
         write_docs(&index, docs)?;
-        Self::from_index(index, jieba, synonyms, 0)
+        Self::from_index(index, jieba, synonyms, codes_of(docs), String::new())
     }
 
     fn from_index(
         index: Index,
         jieba: Arc<Jieba>,
         synonyms: Synonyms,
-        revision: i64,
+        codes: Vec<(String, String)>,
+        stamp: String,
     ) -> Result<Self, SearchError> {
         let schema = index.schema();
         let field = |n: &str| schema.get_field(n);
@@ -196,20 +201,26 @@ impl SearchIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        let searcher = reader.searcher();
+        let positions = searcher
+            .segment_readers()
+            .iter()
+            .map(|segment| segment.fast_fields().u64("position"))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(SearchIndex {
             reader,
             jieba,
             synonyms,
             fields,
-            implementation: field("implementation")?,
-            base: field("base")?,
-            revision,
+            positions,
+            codes,
+            stamp,
         })
     }
 
-    /// The catalog revision the index was built for.
-    pub fn revision(&self) -> i64 {
-        self.revision
+    /// What the index was built for (see [`SearchIndex::open_or_build`]).
+    pub fn stamp(&self) -> &str {
+        &self.stamp
     }
 
     /// The terms a query searches for: its words (less stopwords) and their synonyms.
@@ -235,12 +246,16 @@ impl SearchIndex {
 
     /// The best matters for a query, at most `limit`.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Hit>, SearchError> {
-        let terms = self.query_terms(query);
+        self.search_terms(&self.query_terms(query), limit)
+    }
+
+    /// The best matters for terms from [`SearchIndex::query_terms`], at most `limit`.
+    pub fn search_terms(&self, terms: &[String], limit: usize) -> Result<Vec<Hit>, SearchError> {
         if terms.is_empty() {
             return Ok(Vec::new());
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for t in &terms {
+        for t in terms {
             for (field, boost) in &self.fields {
                 let q = TermQuery::new(
                     Term::from_field_text(*field, t),
@@ -261,21 +276,22 @@ impl SearchIndex {
         let mut hits: Vec<Hit> = Vec::new();
         let mut by_base: BTreeMap<String, usize> = BTreeMap::new();
         for (score, address) in top {
-            let d: TantivyDocument = searcher.doc(address)?;
-            let get = |f: Field| {
-                d.get_first(f)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string()
+            // Codes come from memory by the document's position: no stored document is read.
+            let position = self
+                .positions
+                .get(address.segment_ord as usize)
+                .and_then(|c| c.first(address.doc_id));
+            let Some((base, imp)) = position.and_then(|p| self.codes.get(usize::try_from(p).ok()?))
+            else {
+                continue;
             };
-            let (base, imp) = (get(self.base), get(self.implementation));
-            match by_base.get(&base) {
-                Some(i) => hits[*i].implementation_codes.push(imp),
+            match by_base.get(base) {
+                Some(i) => hits[*i].implementation_codes.push(imp.clone()),
                 None => {
                     by_base.insert(base.clone(), hits.len());
                     hits.push(Hit {
-                        base_code: base,
-                        implementation_codes: vec![imp],
+                        base_code: base.clone(),
+                        implementation_codes: vec![imp.clone()],
                         score,
                     });
                 }
@@ -284,6 +300,18 @@ impl SearchIndex {
         hits.truncate(limit);
         Ok(hits)
     }
+}
+
+/// How many documents the index in `dir` holds, if it opens.
+fn doc_count(dir: &Path) -> Option<u64> {
+    let index = Index::open_in_dir(dir).ok()?;
+    Some(index.reader().ok()?.searcher().num_docs())
+}
+
+fn codes_of(docs: &[SearchDoc]) -> Vec<(String, String)> {
+    docs.iter()
+        .map(|d| (d.base_code.clone(), d.implementation_code.clone()))
+        .collect()
 }
 
 fn register(index: &Index, jieba: &Arc<Jieba>) {
@@ -296,19 +324,17 @@ fn register(index: &Index, jieba: &Arc<Jieba>) {
 fn write_docs(index: &Index, docs: &[SearchDoc]) -> Result<(), SearchError> {
     let schema = index.schema();
     let f = |n: &str| schema.get_field(n);
-    let (imp, base, name, keywords, summary, materials) = (
-        f("implementation")?,
-        f("base")?,
+    let (position, name, keywords, summary, materials) = (
+        f("position")?,
         f("name")?,
         f("keywords")?,
         f("summary")?,
         f("materials")?,
     );
     let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 40_000_000)?;
-    for d in docs {
+    for (i, d) in docs.iter().enumerate() {
         writer.add_document(doc!(
-            imp => d.implementation_code.as_str(),
-            base => d.base_code.as_str(),
+            position => i as u64,
             name => d.name.as_str(),
             keywords => d.keywords.join(" "),
             summary => d.summary.as_str(),

@@ -1,7 +1,7 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Everyday queries against the demo county's real catalog: each must find the matters
 //! people would expect in the first ten results.
 
-use onetrip_domain::catalog::file::{is_catalog_file, parse_catalog, SourceFile};
 use onetrip_search::{SearchDoc, SearchIndex, Synonyms};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -18,36 +18,8 @@ struct Query {
     expect: Vec<String>,
 }
 
-fn catalog_dir() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog")
-}
-
 fn load() -> (Vec<SearchDoc>, BTreeMap<String, String>, Synonyms) {
-    let dir = catalog_dir();
-    let mut files = Vec::new();
-    for entry in walk(&dir) {
-        let rel = entry
-            .strip_prefix(&dir)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        if is_catalog_file(&rel) {
-            files.push(SourceFile {
-                path: rel,
-                text: std::fs::read_to_string(&entry).unwrap(),
-            });
-        }
-    }
-    let batch = parse_catalog(&files).unwrap_or_else(|errors| {
-        panic!(
-            "demo catalog does not parse:\n{}",
-            errors
-                .iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    });
+    let batch = onetrip_testkit::demo_batch().unwrap();
     let mut docs = Vec::new();
     let mut names = BTreeMap::new();
     for m in &batch.matters {
@@ -64,23 +36,8 @@ fn load() -> (Vec<SearchDoc>, BTreeMap<String, String>, Synonyms) {
             });
         }
     }
-    let synonyms =
-        Synonyms::parse(&std::fs::read_to_string(dir.join("search/synonyms.toml")).unwrap())
-            .unwrap();
+    let synonyms = Synonyms::parse(&onetrip_testkit::demo_synonyms().unwrap()).unwrap();
     (docs, names, synonyms)
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]
@@ -145,21 +102,33 @@ fn nonsense_and_empty_queries_find_nothing_and_do_not_fail() {
 }
 
 #[test]
-fn index_on_disk_is_reused_for_the_same_revision_and_rebuilt_for_a_new_one() {
+fn index_on_disk_is_reused_for_the_same_stamp_and_rebuilt_otherwise() {
     let (docs, _, synonyms) = load();
     let dir = tempfile::tempdir().unwrap();
-    let first = SearchIndex::open_or_build(dir.path(), 7, &docs, synonyms.clone()).unwrap();
-    assert_eq!(first.search("结婚", 3).unwrap().len() > 0, true);
+    let meta = || std::fs::read_to_string(dir.path().join("meta.json")).unwrap();
+    let first =
+        SearchIndex::open_or_build(dir.path(), "7:2026-03-02", &docs, synonyms.clone()).unwrap();
+    assert!(!first.search("结婚", 3).unwrap().is_empty());
     drop(first);
-    let again = SearchIndex::open_or_build(dir.path(), 7, &[], synonyms.clone()).unwrap();
-    assert!(
-        !again.search("结婚", 3).unwrap().is_empty(),
-        "same revision must reuse the built index"
-    );
+    let built = meta();
+    let again =
+        SearchIndex::open_or_build(dir.path(), "7:2026-03-02", &docs, synonyms.clone()).unwrap();
+    assert_eq!(meta(), built, "the same stamp must reuse the built index");
+    assert!(!again.search("结婚", 3).unwrap().is_empty());
     drop(again);
-    let rebuilt = SearchIndex::open_or_build(dir.path(), 8, &[], synonyms).unwrap();
+    let next_day =
+        SearchIndex::open_or_build(dir.path(), "7:2026-03-03", &docs, synonyms.clone()).unwrap();
+    assert_ne!(meta(), built, "a new day must rebuild");
+    drop(next_day);
+    let fewer =
+        SearchIndex::open_or_build(dir.path(), "7:2026-03-03", &docs[1..], synonyms).unwrap();
     assert!(
-        rebuilt.search("结婚", 3).unwrap().is_empty(),
-        "a new revision must rebuild"
+        fewer
+            .search("高龄津贴", 50)
+            .unwrap()
+            .iter()
+            .map(|h| h.implementation_codes.len())
+            .sum::<usize>()
+            > 0
     );
 }

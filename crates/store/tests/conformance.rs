@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The store conformance suite: the same behaviour on SQLite and PostgreSQL.
 
 use chrono::NaiveDate;

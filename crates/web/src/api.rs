@@ -89,7 +89,7 @@ pub struct MatterPage {
     pub per_page: usize,
 }
 
-fn api<T>(prefs: Prefs) -> impl Fn(AppError) -> ApiError {
+fn api(prefs: Prefs) -> impl Fn(AppError) -> ApiError {
     move |e| ApiError(e, prefs.lang)
 }
 
@@ -108,7 +108,7 @@ async fn list_matters(
     params: Params,
 ) -> Result<Json<MatterPage>, ApiError> {
     let view = state.view.get();
-    let filters = Filters::parse(&params, &view).map_err(api::<()>(prefs))?;
+    let filters = Filters::parse(&params, &view).map_err(api(prefs))?;
     let (items, total) = filters.apply(&view);
     Ok(Json(MatterPage {
         items: items.into_iter().cloned().collect(),
@@ -165,7 +165,7 @@ async fn get_implementation(
 ) -> Result<Json<PublishedImplementation>, ApiError> {
     let version = params
         .number("version", 0, 1, 1_000_000)
-        .map_err(api::<()>(prefs))?;
+        .map_err(api(prefs))?;
     let found = if version == 0 {
         state.view.guide(&code).await?.map(|g| (*g).clone())
     } else {
@@ -205,9 +205,7 @@ async fn search(
     prefs: Prefs,
     params: Params,
 ) -> Result<Json<SearchResults>, ApiError> {
-    let (query, results, terms) = run_search(&state, &params)
-        .await
-        .map_err(api::<()>(prefs))?;
+    let (query, results, terms) = run_search(&state, &params).await.map_err(api(prefs))?;
     Ok(Json(SearchResults {
         query,
         terms,
@@ -237,7 +235,8 @@ pub(crate) async fn run_search(
         .await
         .ok_or_else(|| AppError::Unavailable("search index not built yet".into()))?;
     let view = state.view.get();
-    let hits = index.search(&query, limit)?;
+    let terms = index.query_terms(&query);
+    let hits = index.search_terms(&terms, limit)?;
     let results = hits
         .into_iter()
         .filter_map(|h| {
@@ -255,7 +254,7 @@ pub(crate) async fn run_search(
             })
         })
         .collect();
-    Ok((query.clone(), results, index.query_terms(&query)))
+    Ok((query, results, terms))
 }
 
 #[derive(Serialize, ToSchema)]

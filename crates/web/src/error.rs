@@ -57,8 +57,8 @@ impl AppError {
             AppError::BadRequest { field, message } => {
                 format!("{}（{field}）：{message}", lang.t("error-bad-request"))
             }
-            AppError::Unavailable(_) => lang.t("error-unavailable"),
-            AppError::Internal(_) => lang.t("error-internal"),
+            AppError::Unavailable(_) => lang.t("error-unavailable").into_owned(),
+            AppError::Internal(_) => lang.t("error-internal").into_owned(),
         }
     }
 

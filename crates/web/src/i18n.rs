@@ -2,6 +2,7 @@
 //! Catalog content stays as written; the interface is translated.
 
 use fluent_templates::{LanguageIdentifier, Loader};
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 fluent_templates::static_loader! {
@@ -13,13 +14,20 @@ fluent_templates::static_loader! {
 }
 
 /// An interface language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Lang {
     #[default]
     ZhHans,
     ZhHant,
     En,
 }
+
+/// Most memoized messages (the catalog's keys, three languages, with room to spare).
+const MEMO_LIMIT: usize = 16_384;
+
+type Table = std::sync::RwLock<std::collections::HashMap<Box<str>, &'static str>>;
+
+static MEMO: LazyLock<[Table; 3]> = LazyLock::new(|| std::array::from_fn(|_| Table::default()));
 
 static IDS: LazyLock<[LanguageIdentifier; 3]> = LazyLock::new(|| {
     let parse = |s: &str| s.parse::<LanguageIdentifier>().unwrap_or_default();
@@ -80,16 +88,53 @@ impl Lang {
         &IDS[self as usize]
     }
 
-    /// The message for a key.
-    pub fn t(self, key: &str) -> String {
-        LOCALES.lookup(self.id(), key)
+    /// The message for a key. Messages are memoized per language (the set of keys is
+    /// fixed and small), so a page's many lookups allocate nothing.
+    pub fn t(self, key: &str) -> Cow<'static, str> {
+        let table = &MEMO[self as usize];
+        if let Some(hit) = table.read().ok().and_then(|m| m.get(key).copied()) {
+            return Cow::Borrowed(hit);
+        }
+        let value = LOCALES.lookup(self.id(), key);
+        match table.write() {
+            Ok(mut m) if m.len() < MEMO_LIMIT => {
+                let kept: &'static str = Box::leak(value.into_boxed_str());
+                m.insert(key.into(), kept);
+                Cow::Borrowed(kept)
+            }
+            _ => Cow::Owned(value),
+        }
     }
 
-    /// The message for a key with one `$n` argument.
-    pub fn t_n(self, key: &str, n: usize) -> String {
+    /// The message for a key with one `$n` argument. Counts up to 1000 are memoized.
+    pub fn t_n(self, key: &str, n: usize) -> Cow<'static, str> {
+        if n > 1000 {
+            return Cow::Owned(self.format_n(key, n));
+        }
+        let memo_key = format!("{key}#{n}");
+        let table = &MEMO[self as usize];
+        if let Some(hit) = table
+            .read()
+            .ok()
+            .and_then(|m| m.get(memo_key.as_str()).copied())
+        {
+            return Cow::Borrowed(hit);
+        }
+        let value = self.format_n(key, n);
+        match table.write() {
+            Ok(mut m) if m.len() < MEMO_LIMIT => {
+                let kept: &'static str = Box::leak(value.into_boxed_str());
+                m.insert(memo_key.into(), kept);
+                Cow::Borrowed(kept)
+            }
+            _ => Cow::Owned(value),
+        }
+    }
+
+    fn format_n(self, key: &str, n: usize) -> String {
         let mut args = std::collections::HashMap::new();
         args.insert(
-            std::borrow::Cow::Borrowed("n"),
+            Cow::Borrowed("n"),
             fluent_templates::fluent_bundle::FluentValue::from(n),
         );
         LOCALES.lookup_with_args(self.id(), key, &args)

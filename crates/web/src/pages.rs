@@ -55,17 +55,25 @@ impl Chrome {
     }
 
     /// The message for a key.
-    pub fn t(&self, key: &str) -> String {
+    pub fn t(&self, key: &str) -> std::borrow::Cow<'static, str> {
         self.lang.t(key)
     }
 
     /// The label of an enumeration value, e.g. `label("matter-type", "public_service")`.
-    pub fn label(&self, prefix: &str, key: &str) -> String {
-        self.lang.t(&format!("{prefix}-{key}"))
+    pub fn label(&self, prefix: &str, key: &str) -> std::borrow::Cow<'static, str> {
+        let mut full = String::with_capacity(prefix.len() + key.len() + 1);
+        full.push_str(prefix);
+        full.push('-');
+        full.push_str(key);
+        self.lang.t(&full)
     }
 
     /// A message with a count.
-    pub fn n(&self, key: &str, n: impl std::borrow::Borrow<usize>) -> String {
+    pub fn n(
+        &self,
+        key: &str,
+        n: impl std::borrow::Borrow<usize>,
+    ) -> std::borrow::Cow<'static, str> {
         self.lang.t_n(key, *n.borrow())
     }
 
@@ -250,17 +258,20 @@ async fn matters(
         );
     }
     if let Some(a) = filters.audience {
-        heading.push(c.t(if a == crate::params::Audience::Person {
-            "browse-person"
-        } else {
-            "browse-organization"
-        }));
+        heading.push(
+            c.t(if a == crate::params::Audience::Person {
+                "browse-person"
+            } else {
+                "browse-organization"
+            })
+            .into_owned(),
+        );
     }
     if let Some(d) = &filters.division {
         heading.push(view.division_name(d));
     }
     let heading = if heading.is_empty() {
-        c.t("all-matters")
+        c.t("all-matters").into_owned()
     } else {
         heading.join(" · ")
     };

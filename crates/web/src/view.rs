@@ -12,11 +12,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// Guides kept in memory at most.
-const GUIDE_CACHE: usize = 2048;
+const GUIDE_CACHE: usize = 512;
 
 /// One consistent snapshot of the published catalog.
 pub struct CatalogView {
     pub revision: i64,
+    /// The day whose versions the view holds (versions come into force at midnight).
+    pub day: chrono::NaiveDate,
     pub summaries: Vec<ImplementationSummary>,
     pub by_code: HashMap<String, usize>,
     /// Implementations of each base matter, by base code.
@@ -95,7 +97,8 @@ pub struct ViewHandle {
 
 async fn load_view(store: &SharedStore, clock: &Arc<dyn Clock>) -> Result<CatalogView, StoreError> {
     let revision = store.catalog_revision().await?;
-    let summaries = store.implementation_summaries(clock.today()).await?;
+    let day = clock.today();
+    let summaries = store.implementation_summaries(day).await?;
     let mut by_code = HashMap::with_capacity(summaries.len());
     let mut by_base: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, s) in summaries.iter().enumerate() {
@@ -104,6 +107,7 @@ async fn load_view(store: &SharedStore, clock: &Arc<dyn Clock>) -> Result<Catalo
     }
     Ok(CatalogView {
         revision,
+        day,
         by_code,
         by_base,
         summaries,
@@ -211,7 +215,10 @@ impl ViewHandle {
         let found = Arc::new(found);
         if let Ok(mut guides) = self.inner.guides.lock() {
             if guides.len() >= GUIDE_CACHE {
-                guides.clear();
+                // Evict one arbitrary entry: the cache stays warm without bookkeeping.
+                if let Some(victim) = guides.keys().next().cloned() {
+                    guides.remove(&victim);
+                }
             }
             guides.insert(code.to_string(), found.clone());
         }
@@ -231,7 +238,12 @@ impl ViewHandle {
             };
             let docs = search_docs(&view);
             let built = match &config.search_dir {
-                Some(dir) => SearchIndex::open_or_build(dir, view.revision, &docs, synonyms),
+                Some(dir) => SearchIndex::open_or_build(
+                    dir,
+                    &format!("{}:{}", view.revision, view.day),
+                    &docs,
+                    synonyms,
+                ),
                 None => SearchIndex::in_memory(&docs, synonyms),
             };
             match built {
@@ -245,10 +257,11 @@ impl ViewHandle {
         });
     }
 
-    /// Reloads everything if the catalog changed.
+    /// Reloads everything if the catalog changed or a new day began.
     pub async fn refresh(&self) -> Result<bool, StoreError> {
         let revision = self.store.catalog_revision().await?;
-        if revision == self.get().revision {
+        let current = self.get();
+        if revision == current.revision && self.clock.today() == current.day {
             return Ok(false);
         }
         let view = Arc::new(load_view(&self.store, &self.clock).await?);

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Every page and API route through the real router on port 0: happy path, not found,
 //! bad input; on SQLite and (when configured) PostgreSQL.
 

@@ -36,9 +36,9 @@ CREATE TABLE catalog_version (
     department_code TEXT,
     effective_from DATE NOT NULL,
     published_at TIMESTAMPTZ NOT NULL,
+    summary JSONB,
     document JSON NOT NULL,
     resolved JSONB,
-    summary JSONB,
     UNIQUE (entity, code, version)
 );
 CREATE INDEX catalog_version_current ON catalog_version (entity, code, effective_from, version);

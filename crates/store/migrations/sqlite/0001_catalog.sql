@@ -36,9 +36,9 @@ CREATE TABLE catalog_version (
     department_code TEXT,
     effective_from TEXT NOT NULL,
     published_at TEXT NOT NULL,
+    summary TEXT,
     document TEXT NOT NULL,
     resolved TEXT,
-    summary TEXT,
     UNIQUE (entity, code, version)
 );
 CREATE INDEX catalog_version_current ON catalog_version (entity, code, effective_from, version);

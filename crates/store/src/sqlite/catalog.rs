@@ -45,6 +45,17 @@ fn info_of(row: &Row<'_>) -> Result<(VersionInfo, String), StoreError> {
     ))
 }
 
+/// One version row (version, effective date, publication time, document), if any.
+fn one_version(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Option<(VersionInfo, String)>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(params)?;
+    rows.next()?.map(info_of).transpose()
+}
+
 fn documents<T: DeserializeOwned>(conn: &Connection, sql: &str) -> Result<Vec<T>, StoreError> {
     let mut stmt = conn.prepare_cached(sql)?;
     let docs = stmt
@@ -327,20 +338,12 @@ impl CatalogStore for SqliteStore {
         code: &str,
         on: NaiveDate,
     ) -> Result<Option<PublishedImplementation>, StoreError> {
-        let code = code.to_string();
-        self.read(move |conn| {
-            let sql = CURRENT.replace("{col}", "resolved");
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let mut rows = stmt.query(params!["implementation", code, on.to_string()])?;
-            match rows.next()? {
-                Some(row) => {
-                    let (info, doc) = info_of(row)?;
-                    Ok(Some(published_implementation(info, &doc)?))
-                }
-                None => Ok(None),
-            }
-        })
-        .await
+        let sql = CURRENT.replace("{col}", "resolved");
+        self.read_point(|conn| {
+            one_version(conn, &sql, params!["implementation", code, on.to_string()])
+        })?
+        .map(|(info, doc)| published_implementation(info, &doc))
+        .transpose()
     }
 
     async fn implementation_version(
@@ -348,22 +351,11 @@ impl CatalogStore for SqliteStore {
         code: &str,
         version: i64,
     ) -> Result<Option<PublishedImplementation>, StoreError> {
-        let code = code.to_string();
-        self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT version, effective_from, published_at, resolved FROM catalog_version
-                 WHERE entity = 'implementation' AND code = ?1 AND version = ?2",
-            )?;
-            let mut rows = stmt.query(params![code, version])?;
-            match rows.next()? {
-                Some(row) => {
-                    let (info, doc) = info_of(row)?;
-                    Ok(Some(published_implementation(info, &doc)?))
-                }
-                None => Ok(None),
-            }
-        })
-        .await
+        let sql = "SELECT version, effective_from, published_at, resolved FROM catalog_version
+                   WHERE entity = 'implementation' AND code = ?1 AND version = ?2";
+        self.read_point(|conn| one_version(conn, sql, params![code, version]))?
+            .map(|(info, doc)| published_implementation(info, &doc))
+            .transpose()
     }
 
     async fn base_matter(
@@ -371,23 +363,15 @@ impl CatalogStore for SqliteStore {
         code: &str,
         on: NaiveDate,
     ) -> Result<Option<PublishedBase>, StoreError> {
-        let code = code.to_string();
-        self.read(move |conn| {
-            let sql = CURRENT.replace("{col}", "document");
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let mut rows = stmt.query(params!["base", code, on.to_string()])?;
-            match rows.next()? {
-                Some(row) => {
-                    let (info, doc) = info_of(row)?;
-                    Ok(Some(PublishedBase {
-                        info,
-                        matter: serde_json::from_str(&doc)?,
-                    }))
-                }
-                None => Ok(None),
-            }
-        })
-        .await
+        let sql = CURRENT.replace("{col}", "document");
+        self.read_point(|conn| one_version(conn, &sql, params!["base", code, on.to_string()]))?
+            .map(|(info, doc)| {
+                Ok(PublishedBase {
+                    info,
+                    matter: serde_json::from_str(&doc)?,
+                })
+            })
+            .transpose()
     }
 
     async fn history(&self, entity: Entity, code: &str) -> Result<History, StoreError> {

@@ -27,9 +27,35 @@ struct Readers {
     idle: Mutex<Vec<Connection>>,
 }
 
+impl Readers {
+    fn with<T>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let conn = match self.idle.lock().map(|mut idle| idle.pop()) {
+            Ok(Some(conn)) => conn,
+            _ => {
+                let conn = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                configure(&conn)?;
+                conn
+            }
+        };
+        let result = work(&conn);
+        if let Ok(mut idle) = self.idle.lock() {
+            if idle.len() < READERS {
+                idle.push(conn);
+            }
+        }
+        result
+    }
+}
+
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000;")
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA cache_size = -2000;")
 }
 
 impl SqliteStore {
@@ -62,35 +88,25 @@ impl SqliteStore {
         })
     }
 
-    /// Runs a read on a pooled connection off the async threads.
+    /// Runs a read that may scan many rows on a pooled connection, off the async threads.
     pub(crate) async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
         let readers = self.readers.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = match readers.idle.lock().map(|mut idle| idle.pop()) {
-                Ok(Some(conn)) => conn,
-                _ => {
-                    let conn = Connection::open_with_flags(
-                        &readers.path,
-                        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                    )?;
-                    configure(&conn)?;
-                    conn
-                }
-            };
-            let result = work(&conn);
-            if let Ok(mut idle) = readers.idle.lock() {
-                if idle.len() < READERS {
-                    idle.push(conn);
-                }
-            }
-            result
-        })
-        .await
-        .map_err(|e| StoreError::Backend(e.to_string()))?
+        tokio::task::spawn_blocking(move || readers.with(work))
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))?
+    }
+
+    /// Runs a point read (one row by key, tens of microseconds) on the calling thread:
+    /// cheaper than a hand-off to the blocking pool.
+    pub(crate) fn read_point<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&Connection) -> Result<T, StoreError>,
+    {
+        self.readers.with(work)
     }
 
     /// Runs a write in the next group commit.
