@@ -45,15 +45,31 @@ fn info_of(row: &Row<'_>) -> Result<(VersionInfo, String), StoreError> {
     ))
 }
 
-/// One version row (version, effective date, publication time, document), if any.
-fn one_version(
+/// One version row (version, effective date, publication time, document), parsed straight
+/// from the row's bytes, if any.
+fn one_version<T: DeserializeOwned>(
     conn: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
-) -> Result<Option<(VersionInfo, String)>, StoreError> {
+) -> Result<Option<(VersionInfo, T)>, StoreError> {
     let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query(params)?;
-    rows.next()?.map(info_of).transpose()
+    let Some(row) = rows.next()? else {
+        return Ok(None);
+    };
+    let effective: String = row.get(1)?;
+    let published: String = row.get(2)?;
+    let info = VersionInfo {
+        version: row.get(0)?,
+        effective_from: date(&effective)?,
+        published_at: instant(&published)?,
+    };
+    let bytes = row
+        .get_ref(3)?
+        .as_bytes()
+        .map_err(|e| StoreError::Backend(e.to_string()))?;
+    let doc = serde_json::from_slice(bytes)?;
+    Ok(Some((info, doc)))
 }
 
 fn documents<T: DeserializeOwned>(conn: &Connection, sql: &str) -> Result<Vec<T>, StoreError> {
@@ -174,16 +190,6 @@ fn upsert_reference(conn: &Connection, batch: &CatalogBatch) -> Result<(), Store
         .execute(params![e.key, e.name, serde_json::to_string(e)?])?;
     }
     Ok(())
-}
-
-fn published_implementation(
-    info: VersionInfo,
-    resolved: &str,
-) -> Result<PublishedImplementation, StoreError> {
-    Ok(PublishedImplementation {
-        info,
-        resolved: serde_json::from_str(resolved)?,
-    })
 }
 
 fn latest_base(conn: &Connection, code: &str) -> Result<Option<(i64, BaseMatter)>, StoreError> {
@@ -339,11 +345,11 @@ impl CatalogStore for SqliteStore {
         on: NaiveDate,
     ) -> Result<Option<PublishedImplementation>, StoreError> {
         let sql = CURRENT.replace("{col}", "resolved");
-        self.read_point(|conn| {
-            one_version(conn, &sql, params!["implementation", code, on.to_string()])
-        })?
-        .map(|(info, doc)| published_implementation(info, &doc))
-        .transpose()
+        Ok(self
+            .read_point(|conn| {
+                one_version(conn, &sql, params!["implementation", code, on.to_string()])
+            })?
+            .map(|(info, resolved)| PublishedImplementation { info, resolved }))
     }
 
     async fn implementation_version(
@@ -353,9 +359,9 @@ impl CatalogStore for SqliteStore {
     ) -> Result<Option<PublishedImplementation>, StoreError> {
         let sql = "SELECT version, effective_from, published_at, resolved FROM catalog_version
                    WHERE entity = 'implementation' AND code = ?1 AND version = ?2";
-        self.read_point(|conn| one_version(conn, sql, params![code, version]))?
-            .map(|(info, doc)| published_implementation(info, &doc))
-            .transpose()
+        Ok(self
+            .read_point(|conn| one_version(conn, sql, params![code, version]))?
+            .map(|(info, resolved)| PublishedImplementation { info, resolved }))
     }
 
     async fn base_matter(
@@ -364,14 +370,9 @@ impl CatalogStore for SqliteStore {
         on: NaiveDate,
     ) -> Result<Option<PublishedBase>, StoreError> {
         let sql = CURRENT.replace("{col}", "document");
-        self.read_point(|conn| one_version(conn, &sql, params!["base", code, on.to_string()]))?
-            .map(|(info, doc)| {
-                Ok(PublishedBase {
-                    info,
-                    matter: serde_json::from_str(&doc)?,
-                })
-            })
-            .transpose()
+        Ok(self
+            .read_point(|conn| one_version(conn, &sql, params!["base", code, on.to_string()]))?
+            .map(|(info, matter)| PublishedBase { info, matter }))
     }
 
     async fn history(&self, entity: Entity, code: &str) -> Result<History, StoreError> {
