@@ -4,9 +4,7 @@ use crate::config::CommonArgs;
 use anyhow::{anyhow, Context};
 use chrono::NaiveDate;
 use onetrip_domain::catalog::check::{report, CheckRow};
-use onetrip_domain::catalog::file::{
-    is_catalog_file, parse_catalog, render_catalog, CatalogBatch, SourceFile,
-};
+use onetrip_domain::catalog::file::{parse_catalog, render_catalog, CatalogBatch};
 use onetrip_domain::DivisionKind;
 use onetrip_store::{Entity, ImportMode};
 use std::path::{Path, PathBuf};
@@ -57,38 +55,9 @@ pub enum EntityArg {
     Implementation,
 }
 
-fn read_dir(root: &Path) -> anyhow::Result<Vec<SourceFile>> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-        for e in std::fs::read_dir(dir)? {
-            let p = e?.path();
-            if p.is_dir() {
-                walk(&p, out)?;
-            } else {
-                out.push(p);
-            }
-        }
-        Ok(())
-    }
-    let mut paths = Vec::new();
-    walk(root, &mut paths).with_context(|| format!("无法读取目录 {}", root.display()))?;
-    let mut files = Vec::new();
-    for p in paths {
-        let rel = p
-            .strip_prefix(root)
-            .map(|r| r.to_string_lossy().replace('\\', "/"))
-            .unwrap_or_default();
-        if is_catalog_file(&rel) {
-            let text = std::fs::read_to_string(&p)
-                .with_context(|| format!("无法读取 {}（需要 UTF-8 文本）", p.display()))?;
-            files.push(SourceFile { path: rel, text });
-        }
-    }
-    Ok(files)
-}
-
 /// Reads and validates a catalog directory; every problem is printed with file, line, field.
 pub fn load_dir(dir: &Path) -> anyhow::Result<CatalogBatch> {
-    let files = read_dir(dir)?;
+    let files = onetrip_store::catalog_files::read_catalog_dir(dir)?;
     parse_catalog(&files).map_err(|errors| {
         for e in &errors {
             eprintln!("{e}");

@@ -1,6 +1,7 @@
 //! OneTrip persistence. Capabilities are small traits ([`CatalogStore`], [`HealthStore`]);
 //! each backend implements all of them: SQLite (embedded, default) and PostgreSQL.
 
+pub mod catalog_files;
 mod error;
 mod migrations;
 pub mod model;

@@ -2,7 +2,7 @@
 //! port 0.
 
 use anyhow::{anyhow, Context};
-use onetrip_domain::catalog::file::{is_catalog_file, parse_catalog, CatalogBatch, SourceFile};
+use onetrip_domain::catalog::file::{parse_catalog, CatalogBatch};
 use onetrip_domain::clock::FixedClock;
 use onetrip_store::{ImportMode, SharedStore};
 use std::path::{Path, PathBuf};
@@ -60,38 +60,12 @@ pub fn catalog_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog")
 }
 
-/// Every catalog file under a directory, relative paths with `/`.
-pub fn read_catalog_files(root: &Path) -> anyhow::Result<Vec<SourceFile>> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-        for e in std::fs::read_dir(dir)? {
-            let p = e?.path();
-            if p.is_dir() {
-                walk(&p, out)?;
-            } else {
-                out.push(p);
-            }
-        }
-        Ok(())
-    }
-    let mut paths = Vec::new();
-    walk(root, &mut paths)?;
-    let mut files = Vec::new();
-    for p in paths {
-        let rel = p.strip_prefix(root)?.to_string_lossy().replace('\\', "/");
-        if is_catalog_file(&rel) {
-            files.push(SourceFile {
-                path: rel,
-                text: std::fs::read_to_string(&p)?,
-            });
-        }
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
-}
-
 /// The demo county, parsed.
 pub fn demo_batch() -> anyhow::Result<CatalogBatch> {
-    parse_catalog(&read_catalog_files(&catalog_dir())?).map_err(|e| {
+    parse_catalog(&onetrip_store::catalog_files::read_catalog_dir(
+        &catalog_dir(),
+    )?)
+    .map_err(|e| {
         anyhow!(
             "demo catalog: {}",
             e.iter()

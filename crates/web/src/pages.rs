@@ -366,10 +366,19 @@ async fn load_guide(
         .ok_or_else(|| AppError::NotFound(format!("{} {code}", c.t("implementation-code"))))
 }
 
-fn where_and_when<'a>(
+/// What both the guide and its checklist show about who handles it, where and when.
+struct GuideFacts<'a> {
+    department: String,
+    division: String,
+    places: Vec<&'a ServicePlace>,
+    address: String,
+    hours: String,
+}
+
+fn guide_facts<'a>(
     view: &'a crate::view::CatalogView,
     g: &PublishedImplementation,
-) -> (Vec<&'a ServicePlace>, String, String) {
+) -> GuideFacts<'a> {
     let imp = &g.resolved.implementation;
     let places: Vec<&ServicePlace> = imp
         .places
@@ -387,7 +396,13 @@ fn where_and_when<'a>(
         .clone()
         .or_else(|| first.and_then(|p| p.office_hours.clone()))
         .unwrap_or_default();
-    (places, address, hours)
+    GuideFacts {
+        department: view.department_name(imp.department.as_str()),
+        division: view.division_name(imp.division.as_str()),
+        places,
+        address,
+        hours,
+    }
 }
 
 async fn guide(
@@ -397,21 +412,18 @@ async fn guide(
     Path(code): Path<String>,
 ) -> PageResult {
     let c = Chrome::new(prefs, &uri);
-    let g = match load_guide(&state, &code, &c).await {
-        Ok(g) => g,
-        Err(e) => return Err(PageError(e, c)),
-    };
+    let loaded = load_guide(&state, &code, &c).await;
+    let g = page_try!(c, loaded);
     let view = state.view.get();
-    let imp = &g.resolved.implementation;
-    let (places, address, hours) = where_and_when(&view, &g);
+    let f = guide_facts(&view, &g);
     let page = GuidePage {
         c: &c,
         g: &g,
-        department: view.department_name(imp.department.as_str()),
-        division: view.division_name(imp.division.as_str()),
-        places,
-        address,
-        hours,
+        department: f.department,
+        division: f.division,
+        places: f.places,
+        address: f.address,
+        hours: f.hours,
     };
     render(&page, &c)
 }
@@ -423,20 +435,17 @@ async fn checklist(
     Path(code): Path<String>,
 ) -> PageResult {
     let c = Chrome::new(prefs, &uri);
-    let g = match load_guide(&state, &code, &c).await {
-        Ok(g) => g,
-        Err(e) => return Err(PageError(e, c)),
-    };
+    let loaded = load_guide(&state, &code, &c).await;
+    let g = page_try!(c, loaded);
     let view = state.view.get();
-    let imp = &g.resolved.implementation;
-    let (_, address, hours) = where_and_when(&view, &g);
+    let f = guide_facts(&view, &g);
     let page = ChecklistPage {
         c: &c,
         g: &g,
-        department: view.department_name(imp.department.as_str()),
-        division: view.division_name(imp.division.as_str()),
-        address,
-        hours,
+        department: f.department,
+        division: f.division,
+        address: f.address,
+        hours: f.hours,
     };
     render(&page, &c)
 }
