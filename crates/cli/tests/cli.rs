@@ -1,0 +1,260 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The `onetrip` binary as an operator uses it: import, check, export, bad catalogs, an
+//! unreachable database, `--help` everywhere.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn onetrip(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_onetrip"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .env_remove("ONETRIP_DATABASE_URL")
+        .env("ONETRIP_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn catalog_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("catalog");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
+    copy_dir(&src, &root);
+    (dir, root)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let target = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &target);
+        } else {
+            std::fs::copy(&p, &target).unwrap();
+        }
+    }
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let s = std::fs::read_to_string(path).unwrap();
+    assert!(s.contains(from), "{from:?} not in {}", path.display());
+    std::fs::write(path, s.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn malformed_catalogs_import_nothing_and_say_where() {
+    let data = tempfile::tempdir().unwrap();
+    let cases: Vec<(&str, Box<dyn Fn(&Path)>, &str)> = vec![
+        (
+            "bad TOML",
+            Box::new(|r: &Path| {
+                edit(
+                    &r.join("matters/dibao.toml"),
+                    "name = \"最低生活保障申请\"",
+                    "name = \"最低生活保障申请",
+                )
+            }),
+            "matters/dibao.toml 第",
+        ),
+        (
+            "unknown field",
+            Box::new(|r: &Path| {
+                edit(
+                    &r.join("places.toml"),
+                    "kind = \"kiosk\"",
+                    "kind = \"kiosk\"\ncolour = \"red\"",
+                )
+            }),
+            "未知字段“colour”",
+        ),
+        (
+            "missing field",
+            Box::new(|r: &Path| {
+                edit(
+                    &r.join("matters/jiehun.toml"),
+                    "type = \"administrative_confirmation\"\n",
+                    "",
+                )
+            }),
+            "缺少必填字段“type”",
+        ),
+        (
+            "duplicate code",
+            Box::new(|r: &Path| {
+                edit(
+                    &r.join("matters/lihun.toml"),
+                    "code = \"000107002000\"",
+                    "code = \"000107001000\"",
+                )
+            }),
+            "基本编码 000107001000",
+        ),
+        (
+            "circular divisions",
+            Box::new(|r: &Path| {
+                edit(
+                    &r.join("divisions.toml"),
+                    "name = \"浙江省\"\nkind = \"province\"",
+                    "name = \"浙江省\"\nkind = \"province\"\nparent = \"331199\"",
+                )
+            }),
+            "循环",
+        ),
+        (
+            "unknown role",
+            Box::new(|r: &Path| {
+                edit(
+                    &r.join("matters/gaoling-jintie.toml"),
+                    "role = \"approver\"",
+                    "role = \"mayor\"",
+                )
+            }),
+            "角色“mayor”未知",
+        ),
+        (
+            "undeclared widening",
+            Box::new(|r: &Path| {
+                let p = r.join("matters/gaoling-jintie.toml");
+                let s = std::fs::read_to_string(&p).unwrap();
+                std::fs::write(&p, format!("{s}\n[implementation.overrides]\nvisits = 3\n"))
+                    .unwrap();
+            }),
+            "deviations",
+        ),
+    ];
+    for (label, break_it, expected) in cases {
+        let (_keep, root) = catalog_copy();
+        break_it(&root);
+        let out = onetrip(data.path(), &["catalog", "import", root.to_str().unwrap()]);
+        let said = text(&out);
+        assert!(!out.status.success(), "{label}: import must fail");
+        assert!(
+            said.contains(expected),
+            "{label}: expected {expected:?} in:\n{said}"
+        );
+        assert!(
+            said.contains("未导入任何内容") || said.contains("第"),
+            "{label}: {said}"
+        );
+    }
+    let export = data.path().join("export");
+    let out = onetrip(
+        data.path(),
+        &["catalog", "export", export.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        std::fs::read_dir(export.join("matters"))
+            .map(|d| d.count())
+            .unwrap_or(0),
+        0,
+        "nothing was imported"
+    );
+}
+
+#[test]
+fn import_check_export_round_trip() {
+    let data = tempfile::tempdir().unwrap();
+    let (_keep, root) = catalog_copy();
+    let out = onetrip(
+        data.path(),
+        &[
+            "catalog",
+            "import",
+            root.to_str().unwrap(),
+            "--effective",
+            "2025-01-01",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("导入完成"));
+    let out = onetrip(data.path(), &["catalog", "check"]);
+    let said = text(&out);
+    assert!(
+        said.contains("乡镇不一致")
+            && said.contains("已声明偏离")
+            && said.contains("0 处未声明的矛盾"),
+        "{said}"
+    );
+    let export = data.path().join("export");
+    assert!(onetrip(
+        data.path(),
+        &["catalog", "export", export.to_str().unwrap()]
+    )
+    .status
+    .success());
+    let again = onetrip(
+        data.path(),
+        &["catalog", "import", export.to_str().unwrap()],
+    );
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(
+        text(&again).contains("0 项更新"),
+        "re-importing the export changes nothing: {}",
+        text(&again)
+    );
+}
+
+#[test]
+fn an_unreachable_database_is_one_line_and_a_failure() {
+    let data = tempfile::tempdir().unwrap();
+    let out = onetrip(
+        data.path(),
+        &[
+            "serve",
+            "--database-url",
+            "postgres://nobody:hunter2@127.0.0.1:1/none",
+        ],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(lines[0].starts_with("错误：数据库无法连接"), "{err}");
+    assert!(!err.contains("hunter2"));
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["demo", "--help"],
+        vec!["bench", "--help"],
+        vec!["catalog", "--help"],
+        vec!["catalog", "import", "--help"],
+        vec!["catalog", "export", "--help"],
+        vec!["catalog", "check", "--help"],
+        vec!["catalog", "publish", "--help"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_onetrip"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage"),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn demo_loads_the_county() {
+    let data = tempfile::tempdir().unwrap();
+    let out = onetrip(data.path(), &["demo"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("青溪县"));
+    assert!(data.path().join("onetrip.sqlite3").exists());
+}
