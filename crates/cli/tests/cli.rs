@@ -51,10 +51,13 @@ fn edit(path: &Path, from: &str, to: &str) {
     std::fs::write(path, s.replacen(from, to, 1)).unwrap();
 }
 
+/// A way to break a copy of the catalog.
+type Breaker = Box<dyn Fn(&Path)>;
+
 #[test]
 fn malformed_catalogs_import_nothing_and_say_where() {
     let data = tempfile::tempdir().unwrap();
-    let cases: Vec<(&str, Box<dyn Fn(&Path)>, &str)> = vec![
+    let cases: Vec<(&str, Breaker, &str)> = vec![
         (
             "bad TOML",
             Box::new(|r: &Path| {
