@@ -336,11 +336,7 @@ async fn matter(
 struct GuidePage<'a> {
     c: &'a Chrome,
     g: &'a PublishedImplementation,
-    department: String,
-    division: String,
-    places: Vec<&'a ServicePlace>,
-    address: String,
-    hours: String,
+    f: GuideFacts<'a>,
 }
 
 #[derive(Template)]
@@ -348,10 +344,7 @@ struct GuidePage<'a> {
 struct ChecklistPage<'a> {
     c: &'a Chrome,
     g: &'a PublishedImplementation,
-    department: String,
-    division: String,
-    address: String,
-    hours: String,
+    f: GuideFacts<'a>,
 }
 
 async fn load_guide(
@@ -411,21 +404,7 @@ async fn guide(
     uri: Uri,
     Path(code): Path<String>,
 ) -> PageResult {
-    let c = Chrome::new(prefs, &uri);
-    let loaded = load_guide(&state, &code, &c).await;
-    let g = page_try!(c, loaded);
-    let view = state.view.get();
-    let f = guide_facts(&view, &g);
-    let page = GuidePage {
-        c: &c,
-        g: &g,
-        department: f.department,
-        division: f.division,
-        places: f.places,
-        address: f.address,
-        hours: f.hours,
-    };
-    render(&page, &c)
+    guide_or_checklist(state, prefs, uri, code, false).await
 }
 
 async fn checklist(
@@ -434,20 +413,26 @@ async fn checklist(
     uri: Uri,
     Path(code): Path<String>,
 ) -> PageResult {
+    guide_or_checklist(state, prefs, uri, code, true).await
+}
+
+async fn guide_or_checklist(
+    state: AppState,
+    prefs: Prefs,
+    uri: Uri,
+    code: String,
+    checklist: bool,
+) -> PageResult {
     let c = Chrome::new(prefs, &uri);
     let loaded = load_guide(&state, &code, &c).await;
     let g = page_try!(c, loaded);
     let view = state.view.get();
     let f = guide_facts(&view, &g);
-    let page = ChecklistPage {
-        c: &c,
-        g: &g,
-        department: f.department,
-        division: f.division,
-        address: f.address,
-        hours: f.hours,
-    };
-    render(&page, &c)
+    if checklist {
+        render(&ChecklistPage { c: &c, g: &g, f }, &c)
+    } else {
+        render(&GuidePage { c: &c, g: &g, f }, &c)
+    }
 }
 
 #[derive(Template)]
