@@ -47,6 +47,9 @@ pub enum SearchError {
     Open(#[from] tantivy::directory::error::OpenDirectoryError),
 }
 
+/// Hits scoring below this share of the best hit are dropped.
+const RELEVANCE_FLOOR: f32 = 0.4;
+
 /// The common-word dictionary (see `data/README.md`).
 const DICTIONARY: &str = include_str!("../data/dict.txt");
 
@@ -297,6 +300,10 @@ impl SearchIndex {
                 }
             }
         }
+        // Hits far below the best one match only a common word ("补贴"): a short, relevant
+        // list serves people better than a long one.
+        let floor = hits.first().map_or(0.0, |h| h.score * RELEVANCE_FLOOR);
+        hits.retain(|h| h.score >= floor);
         hits.truncate(limit);
         Ok(hits)
     }
