@@ -32,17 +32,6 @@ pub enum PlaceKind {
     Kiosk,
 }
 
-impl PlaceKind {
-    pub fn key(self) -> &'static str {
-        match self {
-            PlaceKind::ServiceCentre => "service_centre",
-            PlaceKind::Window => "window",
-            PlaceKind::VillagePoint => "village_point",
-            PlaceKind::Kiosk => "kiosk",
-        }
-    }
-}
-
 /// A place that accepts applications.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

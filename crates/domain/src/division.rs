@@ -106,10 +106,6 @@ impl DivisionKind {
         }
     }
 
-    pub fn from_key(key: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|k| k.key() == key)
-    }
-
     /// The code length this kind uses.
     pub fn code_len(self) -> usize {
         match self {
@@ -256,21 +252,22 @@ fn find_cycle(
     None
 }
 
-/// The chain from a division up to its root, nearest first (the division itself included).
-pub fn ancestors<'a>(code: &str, by_code: &BTreeMap<String, &'a Division>) -> Vec<&'a Division> {
-    let mut out: Vec<&Division> = Vec::new();
-    let mut current = by_code.get(code).copied();
-    while let Some(d) = current {
-        if out.iter().any(|seen| seen.code == d.code) {
-            break;
+/// Whether division `code` is `ancestor` or lies below it (parents may skip levels).
+pub fn is_within(code: &str, ancestor: &str, divisions: &BTreeMap<String, Division>) -> bool {
+    let mut current = Some(code);
+    for _ in 0..=DivisionKind::ALL.len() {
+        match current {
+            Some(c) if c == ancestor => return true,
+            Some(c) => {
+                current = divisions
+                    .get(c)
+                    .and_then(|d| d.parent.as_ref())
+                    .map(DivisionCode::as_str)
+            }
+            None => return false,
         }
-        out.push(d);
-        current = d
-            .parent
-            .as_ref()
-            .and_then(|p| by_code.get(p.as_str()).copied());
     }
-    out
+    false
 }
 
 #[cfg(test)]
@@ -368,6 +365,24 @@ mod tests {
         assert!(errors
             .iter()
             .any(|e| matches!(e, DivisionError::CodeLength { .. })));
+    }
+
+    #[test]
+    fn subtrees_follow_parents_that_skip_levels() {
+        use DivisionKind::*;
+        let map: BTreeMap<String, Division> = [
+            div("440000", Province, None),
+            div("441900", Prefecture, Some("440000")),
+            div("441900003", Township, Some("441900")),
+            div("420000", Province, None),
+        ]
+        .into_iter()
+        .map(|d| (d.code.to_string(), d))
+        .collect();
+        assert!(is_within("441900003", "440000", &map));
+        assert!(is_within("441900003", "441900003", &map));
+        assert!(!is_within("441900003", "420000", &map));
+        assert!(!is_within("999999", "440000", &map));
     }
 
     #[test]

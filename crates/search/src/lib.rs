@@ -104,7 +104,6 @@ pub struct SearchIndex {
     positions: Vec<Column<u64>>,
     /// (base code, implementation code) of each document, by position.
     codes: Vec<(String, String)>,
-    stamp: String,
 }
 
 /// The jieba dictionary with the catalog's own words added.
@@ -155,14 +154,21 @@ impl SearchIndex {
     ) -> Result<Self, SearchError> {
         let jieba = Arc::new(dictionary(docs, &synonyms));
         let stamp_file = dir.join(STAMP_FILE);
-        let built = std::fs::read_to_string(&stamp_file).ok();
-        let index = match built {
-            Some(b) if b.trim() == stamp && doc_count(dir) == Some(docs.len() as u64) => {
-                let index = Index::open_in_dir(dir)?;
+        let reusable = std::fs::read_to_string(&stamp_file)
+            .is_ok_and(|b| b.trim() == stamp)
+            .then(|| Index::open_in_dir(dir).ok())
+            .flatten()
+            .filter(|index| {
+                index
+                    .reader()
+                    .is_ok_and(|r| r.searcher().num_docs() == docs.len() as u64)
+            });
+        let index = match reusable {
+            Some(index) => {
                 register(&index, &jieba);
                 index
             }
-            _ => {
+            None => {
                 if dir.exists() {
                     std::fs::remove_dir_all(dir)?;
                 }
@@ -175,7 +181,7 @@ impl SearchIndex {
                 index
             }
         };
-        Self::from_index(index, jieba, synonyms, codes_of(docs), stamp.to_string())
+        Self::from_index(index, jieba, synonyms, codes_of(docs))
     }
 
     /// An index held in memory (tests, small catalogs).
@@ -184,7 +190,7 @@ impl SearchIndex {
         let index = Index::create_in_ram(schema());
         register(&index, &jieba);
         write_docs(&index, docs)?;
-        Self::from_index(index, jieba, synonyms, codes_of(docs), String::new())
+        Self::from_index(index, jieba, synonyms, codes_of(docs))
     }
 
     fn from_index(
@@ -192,7 +198,6 @@ impl SearchIndex {
         jieba: Arc<Jieba>,
         synonyms: Synonyms,
         codes: Vec<(String, String)>,
-        stamp: String,
     ) -> Result<Self, SearchError> {
         let schema = index.schema();
         let field = |n: &str| schema.get_field(n);
@@ -217,13 +222,7 @@ impl SearchIndex {
             fields,
             positions,
             codes,
-            stamp,
         })
-    }
-
-    /// What the index was built for (see [`SearchIndex::open_or_build`]).
-    pub fn stamp(&self) -> &str {
-        &self.stamp
     }
 
     /// The terms a query searches for: its words (less stopwords) and their synonyms.
@@ -307,12 +306,6 @@ impl SearchIndex {
         hits.truncate(limit);
         Ok(hits)
     }
-}
-
-/// How many documents the index in `dir` holds, if it opens.
-fn doc_count(dir: &Path) -> Option<u64> {
-    let index = Index::open_in_dir(dir).ok()?;
-    Some(index.reader().ok()?.searcher().num_docs())
 }
 
 fn codes_of(docs: &[SearchDoc]) -> Vec<(String, String)> {

@@ -180,7 +180,7 @@ async fn home(State(state): State<AppState>, prefs: Prefs, uri: Uri) -> PageResu
     let townships = view
         .divisions
         .values()
-        .filter(|d| d.kind == DivisionKind::Township && d.valid_to.is_none())
+        .filter(|d| d.kind == DivisionKind::Township && d.is_valid_on(view.day))
         .collect();
     render(
         &HomePage {

@@ -61,22 +61,7 @@ impl CatalogView {
 
     /// Whether `code` is `ancestor` or lies below it.
     pub fn within(&self, code: &str, ancestor: &str) -> bool {
-        let mut current = Some(code.to_string());
-        let mut hops = 0;
-        while let Some(c) = current {
-            if c == ancestor {
-                return true;
-            }
-            hops += 1;
-            if hops > 8 {
-                return false;
-            }
-            current = self
-                .divisions
-                .get(&c)
-                .and_then(|d| d.parent.as_ref().map(|p| p.to_string()));
-        }
-        false
+        onetrip_domain::division::is_within(code, ancestor, &self.divisions)
     }
 }
 
