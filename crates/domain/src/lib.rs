@@ -1,11 +1,16 @@
 //! OneTrip domain: pure types and rules. No I/O, no async, no SQL.
 
+pub mod access;
+pub mod audit;
+pub mod auth;
 pub mod catalog;
+pub mod chain;
 pub mod clock;
 pub mod codes;
 pub mod credit_code;
 pub mod department;
 pub mod division;
+pub mod person;
 pub mod text;
 
 pub use credit_code::CreditCode;

@@ -26,7 +26,28 @@ pub enum StoreError {
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        StoreError::Backend(e.to_string())
+        match &e {
+            rusqlite::Error::SqliteFailure(f, Some(msg))
+                if f.code == rusqlite::ErrorCode::ConstraintViolation
+                    && msg.starts_with("UNIQUE") =>
+            {
+                StoreError::Conflict(conflict_key(msg).to_string())
+            }
+            _ => StoreError::Backend(e.to_string()),
+        }
+    }
+}
+
+/// Names a uniqueness violation by what a caller can act on, from either backend's text.
+fn conflict_key(detail: &str) -> &str {
+    if detail.contains("administrator") || detail.contains("staff_grant.account_id") {
+        "administrator"
+    } else if detail.contains("document_index") {
+        "document"
+    } else if detail.contains("login") {
+        "login"
+    } else {
+        detail
     }
 }
 
@@ -34,6 +55,9 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match e {
             sqlx::Error::RowNotFound => StoreError::NotFound("row".into()),
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict(conflict_key(db.constraint().unwrap_or_default()).to_string())
+            }
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
                 StoreError::Unavailable(e.to_string())
             }

@@ -1,19 +1,24 @@
-//! OneTrip persistence. Capabilities are small traits ([`CatalogStore`], [`HealthStore`]);
-//! each backend implements all of them: SQLite (embedded, default) and PostgreSQL.
+//! OneTrip persistence. Capabilities are small traits ([`CatalogStore`], [`AccountStore`],
+//! [`GrantStore`], [`SessionStore`], [`AuditStore`], [`KeyStore`], [`HealthStore`]); each
+//! backend implements all of them: SQLite (embedded, default) and PostgreSQL.
 
 pub mod catalog_files;
 mod error;
 mod migrations;
 pub mod model;
+pub mod people;
 mod plan;
 pub mod postgres;
 pub mod sqlite;
 
 pub use error::StoreError;
 pub use model::*;
+pub use people::*;
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
+use onetrip_domain::access::Grant;
+use onetrip_domain::audit::AuditRecord;
 use onetrip_domain::catalog::file::{CatalogBatch, LifeEvent};
 use onetrip_domain::department::{Department, ServicePlace};
 use onetrip_domain::Division;
@@ -74,6 +79,130 @@ pub trait CatalogStore: Send + Sync {
     async fn catalog_revision(&self) -> Result<i64, StoreError>;
 }
 
+/// Accounts of applicants and staff, and applicants' sealed identities.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Creates an account (and its person record). A taken login is
+    /// `Conflict("login")`, a registered document `Conflict("document")`.
+    async fn create_account(
+        &self,
+        new: NewAccount,
+        audit: AuditRecord,
+    ) -> Result<Account, StoreError>;
+    async fn account(&self, id: &str) -> Result<Option<Account>, StoreError>;
+    async fn account_by_login(&self, login: &str) -> Result<Option<Account>, StoreError>;
+    /// Applicants whose phone has this blind index.
+    async fn accounts_by_phone(&self, phone_index: &str) -> Result<Vec<Account>, StoreError>;
+    async fn person(&self, account_id: &str) -> Result<Option<PersonRecord>, StoreError>;
+    /// Every staff account, by login.
+    async fn staff_accounts(&self) -> Result<Vec<Account>, StoreError>;
+    /// Counts a wrong password and records it; at `max` failures the account is locked
+    /// until `now + lock_for` and an `account_locked` record follows.
+    async fn record_login_failure(
+        &self,
+        id: &str,
+        max: i64,
+        lock_for: chrono::Duration,
+        audit: AuditRecord,
+    ) -> Result<FailureCount, StoreError>;
+    /// Forgets failures after a successful password.
+    async fn clear_login_failures(&self, id: &str) -> Result<(), StoreError>;
+    async fn set_password(
+        &self,
+        id: &str,
+        hash: &str,
+        audit: AuditRecord,
+    ) -> Result<(), StoreError>;
+    /// Enrols (Some) or removes (None) the sealed TOTP secret; forgets the last used step.
+    async fn set_totp(
+        &self,
+        id: &str,
+        sealed: Option<String>,
+        audit: AuditRecord,
+    ) -> Result<(), StoreError>;
+    /// Records the step of an accepted code. False when it is not later than the last one
+    /// (a replayed code), atomically, so two requests cannot both use one code.
+    async fn claim_totp_step(&self, id: &str, step: i64) -> Result<bool, StoreError>;
+    /// Disables (ending every session at once) or enables an account.
+    async fn set_disabled(
+        &self,
+        id: &str,
+        disabled: bool,
+        audit: AuditRecord,
+    ) -> Result<(), StoreError>;
+}
+
+/// Staff grants. Administrator exclusivity is enforced by the database:
+/// a second administrator role is `Conflict("administrator")`.
+#[async_trait]
+pub trait GrantStore: Send + Sync {
+    /// Live grants of an account.
+    async fn grants_of(&self, account_id: &str) -> Result<Vec<StoredGrant>, StoreError>;
+    async fn add_grant(
+        &self,
+        account_id: &str,
+        grant: &Grant,
+        audit: AuditRecord,
+    ) -> Result<StoredGrant, StoreError>;
+    /// Revokes a live grant; `NotFound` if there is none with this id.
+    async fn revoke_grant(&self, grant_id: &str, audit: AuditRecord) -> Result<(), StoreError>;
+}
+
+/// Sessions and API tokens, kept by the hash of their secret.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn create_session(
+        &self,
+        session: Session,
+        audit: Option<AuditRecord>,
+    ) -> Result<(), StoreError>;
+    /// The session and its account.
+    async fn session(&self, id_hash: &str) -> Result<Option<(Session, Account)>, StoreError>;
+    async fn touch_session(
+        &self,
+        id_hash: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError>;
+    /// Replaces a session by a new one (a new id at each login step).
+    async fn replace_session(
+        &self,
+        old_hash: &str,
+        new: Session,
+        audit: Option<AuditRecord>,
+    ) -> Result<(), StoreError>;
+    async fn end_session(
+        &self,
+        id_hash: &str,
+        audit: Option<AuditRecord>,
+    ) -> Result<(), StoreError>;
+    async fn create_token(&self, token: ApiToken, audit: AuditRecord) -> Result<(), StoreError>;
+    /// A live (not revoked) token and its account.
+    async fn token(&self, token_hash: &str) -> Result<Option<(ApiToken, Account)>, StoreError>;
+    async fn tokens_of(&self, account_id: &str) -> Result<Vec<ApiToken>, StoreError>;
+    async fn revoke_token(&self, id: &str, audit: AuditRecord) -> Result<(), StoreError>;
+}
+
+/// The hash-chained, append-only security audit log.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    async fn append_audit(&self, record: AuditRecord) -> Result<AuditEntry, StoreError>;
+    /// Newest first.
+    async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError>;
+    /// Walks the chain from its start: the number of entries, or the sequence number of the
+    /// first entry that does not match its hash.
+    async fn verify_audit(&self) -> Result<Result<i64, i64>, StoreError>;
+}
+
+/// Wrapped data keys of the field encryption.
+#[async_trait]
+pub trait KeyStore: Send + Sync {
+    async fn data_keys(&self) -> Result<Vec<StoredDataKey>, StoreError>;
+    /// Adds a key; an active one replaces the previous active key for new values.
+    async fn add_data_key(&self, key: StoredDataKey) -> Result<(), StoreError>;
+    /// Stores keys rewrapped under a new master key, all at once.
+    async fn rewrap_data_keys(&self, keys: Vec<StoredDataKey>) -> Result<(), StoreError>;
+}
+
 /// What `/readyz` asks.
 #[async_trait]
 pub trait HealthStore: Send + Sync {
@@ -82,7 +211,9 @@ pub trait HealthStore: Send + Sync {
 }
 
 /// Every capability, as one object the web layer holds.
-pub trait Store: CatalogStore + HealthStore {
+pub trait Store:
+    CatalogStore + AccountStore + GrantStore + SessionStore + AuditStore + KeyStore + HealthStore
+{
     fn backend(&self) -> &'static str;
 }
 

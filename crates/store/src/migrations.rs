@@ -9,17 +9,31 @@ pub(crate) struct Migration {
     pub sql: &'static str,
 }
 
-pub(crate) const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "catalog",
-    sql: include_str!("../migrations/sqlite/0001_catalog.sql"),
-}];
+pub(crate) const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "catalog",
+        sql: include_str!("../migrations/sqlite/0001_catalog.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "people",
+        sql: include_str!("../migrations/sqlite/0002_people.sql"),
+    },
+];
 
-pub(crate) const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "catalog",
-    sql: include_str!("../migrations/postgres/0001_catalog.sql"),
-}];
+pub(crate) const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "catalog",
+        sql: include_str!("../migrations/postgres/0001_catalog.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "people",
+        sql: include_str!("../migrations/postgres/0002_people.sql"),
+    },
+];
 
 /// The newest version this binary knows.
 pub(crate) fn latest(list: &[Migration]) -> i64 {

@@ -315,3 +315,6 @@ async fn an_unreachable_database_is_one_clear_error() {
     let err = onetrip_store::open("mysql://x").await.err().unwrap();
     assert!(err.to_string().contains("无法识别"));
 }
+
+#[path = "conformance/people.rs"]
+mod people;

@@ -35,24 +35,26 @@ pub fn backends() -> anyhow::Result<Vec<Backend>> {
 /// A fresh, migrated, empty store. The directory (SQLite file, search index) lives as long
 /// as the returned guard.
 pub async fn fresh_store(backend: Backend) -> anyhow::Result<(SharedStore, tempfile::TempDir)> {
+    let (store, dir, _) = fresh_store_at(backend).await?;
+    Ok((store, dir))
+}
+
+/// Like [`fresh_store`], with the database URL (for tests that reach around the store,
+/// e.g. to tamper with the audit log).
+pub async fn fresh_store_at(
+    backend: Backend,
+) -> anyhow::Result<(SharedStore, tempfile::TempDir, String)> {
     let dir = tempfile::tempdir()?;
-    let store = match backend {
-        Backend::Sqlite => {
-            onetrip_store::open(&format!(
-                "sqlite://{}",
-                dir.path().join("test.sqlite3").display()
-            ))
-            .await?
-        }
+    let url = match backend {
+        Backend::Sqlite => format!("sqlite://{}", dir.path().join("test.sqlite3").display()),
         Backend::Postgres => {
             let admin =
                 std::env::var("ONETRIP_TEST_DATABASE_URL").context("ONETRIP_TEST_DATABASE_URL")?;
-            let url =
-                onetrip_store::postgres::create_scratch_database(&admin, "onetrip_test").await?;
-            onetrip_store::open(&url).await?
+            onetrip_store::postgres::create_scratch_database(&admin, "onetrip_test").await?
         }
     };
-    Ok((store, dir))
+    let store = onetrip_store::open(&url).await?;
+    Ok((store, dir, url))
 }
 
 /// The repository's `catalog/` directory.

@@ -2,6 +2,7 @@
 //! advisory locks, so PostgreSQL-compatible distributed engines work too.
 
 mod catalog;
+mod people;
 
 use crate::migrations::{self, Migration};
 use crate::{redact_url, HealthStore, Store, StoreError};

@@ -2,6 +2,7 @@
 //! connections, WAL journal, full sync.
 
 mod catalog;
+mod people;
 mod writer;
 
 use crate::migrations::{self, Migration};

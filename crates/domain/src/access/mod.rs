@@ -1,0 +1,7 @@
+//! Who may do what: roles, grants over division subtrees, and the permission check.
+
+pub mod grant;
+pub mod role;
+
+pub use grant::{admit, check, holds, Denied, Grant, GrantError, Scope};
+pub use role::{Permission, Role};

@@ -1,0 +1,213 @@
+//! What the store keeps about people: accounts, applicants' identities (sealed, with blind
+//! indexes), grants, delegations, sessions, API tokens, the audit log and data keys.
+//!
+//! Personal numbers arrive here already sealed by the vault; the store never sees them in
+//! clear. Every method that changes security state takes the [`AuditRecord`] that
+//! describes it and appends it in the same transaction.
+
+use chrono::{DateTime, Utc};
+use onetrip_domain::access::Grant;
+use onetrip_domain::audit::{AuditEvent, AuditRecord, Outcome};
+use onetrip_domain::person::Assurance;
+use serde::Serialize;
+
+/// Applicant or staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountKind {
+    Applicant,
+    Staff,
+}
+
+impl AccountKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            AccountKind::Applicant => "applicant",
+            AccountKind::Staff => "staff",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<AccountKind> {
+        match key {
+            "applicant" => Some(AccountKind::Applicant),
+            "staff" => Some(AccountKind::Staff),
+            _ => None,
+        }
+    }
+}
+
+/// An account as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: String,
+    pub kind: AccountKind,
+    /// Staff: the login name. Applicants: `doc:` and the blind index of their document.
+    pub login: String,
+    pub display_name: String,
+    /// Staff: the credit code of their department or the code of their service place.
+    pub organization: Option<String>,
+    pub password_hash: Option<String>,
+    pub password_changed_at: Option<DateTime<Utc>>,
+    /// Sealed TOTP secret, once enrolled.
+    pub totp_secret: Option<String>,
+    pub totp_last_step: Option<i64>,
+    pub assurance: Assurance,
+    pub failed_logins: i64,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new account.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub kind: AccountKind,
+    pub login: String,
+    pub display_name: String,
+    pub organization: Option<String>,
+    pub password_hash: Option<String>,
+    pub assurance: Assurance,
+    pub person: Option<PersonRecord>,
+}
+
+/// An applicant's identity, with the numbers sealed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRecord {
+    pub name: String,
+    pub document_kind: String,
+    pub document_sealed: String,
+    pub document_index: String,
+    pub document_masked: String,
+    pub phone_sealed: String,
+    pub phone_index: String,
+    pub phone_masked: String,
+}
+
+/// A grant as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredGrant {
+    pub id: String,
+    pub account_id: String,
+    pub grant: Grant,
+    pub granted_by: Option<String>,
+    pub granted_at: DateTime<Utc>,
+}
+
+/// Which step of login a session has reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStage {
+    /// Password accepted; the second factor is due (or must be enrolled first).
+    SecondFactor,
+    /// Fully signed in.
+    Complete,
+}
+
+impl SessionStage {
+    pub fn key(self) -> &'static str {
+        match self {
+            SessionStage::SecondFactor => "second_factor",
+            SessionStage::Complete => "complete",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<SessionStage> {
+        match key {
+            "second_factor" => Some(SessionStage::SecondFactor),
+            "complete" => Some(SessionStage::Complete),
+            _ => None,
+        }
+    }
+}
+
+/// A session. The id the browser holds is never stored: only its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id_hash: String,
+    pub account_id: String,
+    pub stage: SessionStage,
+    pub csrf_token: String,
+    pub source: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    /// The absolute end, whatever the activity.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An API token for a department's system. Only its hash is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+    pub token_hash: String,
+    pub scopes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// One chained audit record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    pub seq: i64,
+    #[serde(flatten)]
+    pub record: AuditRecord,
+    pub hash: String,
+}
+
+/// Filters of the audit page. Every field narrows.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub actor: Option<String>,
+    pub event: Option<AuditEvent>,
+    pub outcome: Option<Outcome>,
+    /// Entries with a sequence number below this (paging backwards).
+    pub before_seq: Option<i64>,
+    pub limit: usize,
+}
+
+/// A data key as stored (wrapped under a master key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDataKey {
+    pub id: String,
+    pub master_id: String,
+    pub wrapped: Vec<u8>,
+    pub active: bool,
+}
+
+/// The result of a failed password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureCount {
+    pub failed_logins: i64,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+impl Account {
+    /// The account a [`NewAccount`] becomes, before it is stored.
+    pub(crate) fn from_new(new: &NewAccount, id: String, now: DateTime<Utc>) -> Account {
+        Account {
+            id,
+            kind: new.kind,
+            login: new.login.clone(),
+            display_name: new.display_name.clone(),
+            organization: new.organization.clone(),
+            password_hash: new.password_hash.clone(),
+            password_changed_at: new.password_hash.as_ref().map(|_| now),
+            totp_secret: None,
+            totp_last_step: None,
+            assurance: new.assurance,
+            failed_logins: 0,
+            locked_until: None,
+            disabled_at: None,
+            created_at: now,
+        }
+    }
+}
+
+/// Canonical text for instants in SQLite and in the audit chain: fixed width, so text
+/// order is time order.
+pub(crate) fn instant_text(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}

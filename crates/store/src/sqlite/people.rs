@@ -1,0 +1,921 @@
+//! Accounts, grants, sessions, tokens, audit log and data keys on SQLite.
+
+use super::SqliteStore;
+use crate::people::instant_text;
+use crate::{
+    Account, AccountKind, AccountStore, ApiToken, AuditEntry, AuditFilter, AuditStore,
+    FailureCount, GrantStore, KeyStore, NewAccount, PersonRecord, Session, SessionStage,
+    SessionStore, StoreError, StoredDataKey, StoredGrant,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, SubsecRound, Utc};
+use onetrip_domain::access::{Grant, Role};
+use onetrip_domain::audit::{AuditEvent, AuditRecord, Outcome};
+use onetrip_domain::chain;
+use onetrip_domain::person::Assurance;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+fn instant(s: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| StoreError::Backend(format!("bad instant {s}: {e}")))
+}
+
+fn opt_instant(s: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    s.as_deref().map(instant).transpose()
+}
+
+const ACCOUNT_COLS: &str = "a.id, a.kind, a.login, a.display_name, a.organization, a.password_hash,
+    a.password_changed_at, a.totp_secret, a.totp_last_step, a.assurance, a.failed_logins,
+    a.locked_until, a.disabled_at, a.created_at";
+
+type RawAccount = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    String,
+    i64,
+    (Option<String>, Option<String>, String),
+);
+
+fn raw_account(r: &Row<'_>, at: usize) -> rusqlite::Result<RawAccount> {
+    Ok((
+        r.get(at)?,
+        r.get(at + 1)?,
+        r.get(at + 2)?,
+        r.get(at + 3)?,
+        r.get(at + 4)?,
+        r.get(at + 5)?,
+        r.get(at + 6)?,
+        r.get(at + 7)?,
+        r.get(at + 8)?,
+        r.get(at + 9)?,
+        r.get(at + 10)?,
+        (r.get(at + 11)?, r.get(at + 12)?, r.get(at + 13)?),
+    ))
+}
+
+fn account_of(raw: RawAccount) -> Result<Account, StoreError> {
+    let (
+        id,
+        kind,
+        login,
+        display_name,
+        organization,
+        password_hash,
+        changed,
+        totp,
+        step,
+        assurance,
+        failed,
+        (locked, disabled, created),
+    ) = raw;
+    Ok(Account {
+        id,
+        kind: AccountKind::from_key(&kind)
+            .ok_or_else(|| StoreError::Backend(format!("bad account kind {kind}")))?,
+        login,
+        display_name,
+        organization,
+        password_hash,
+        password_changed_at: opt_instant(changed)?,
+        totp_secret: totp,
+        totp_last_step: step,
+        assurance: Assurance::from_key(&assurance)
+            .ok_or_else(|| StoreError::Backend(format!("bad assurance {assurance}")))?,
+        failed_logins: failed,
+        locked_until: opt_instant(locked)?,
+        disabled_at: opt_instant(disabled)?,
+        created_at: instant(&created)?,
+    })
+}
+
+fn load_account(
+    conn: &Connection,
+    where_sql: &str,
+    key: &str,
+) -> Result<Option<Account>, StoreError> {
+    let sql = format!("SELECT {ACCOUNT_COLS} FROM account a WHERE {where_sql}");
+    conn.query_row(&sql, [key], |r| raw_account(r, 0))
+        .optional()?
+        .map(account_of)
+        .transpose()
+}
+
+/// Appends one audit record to the chain, in the caller's transaction.
+pub(super) fn append_audit_in(
+    conn: &Connection,
+    mut record: AuditRecord,
+) -> Result<AuditEntry, StoreError> {
+    record.at = record.at.trunc_subsecs(6);
+    let (seq, prev): (i64, String) = conn.query_row(
+        "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let prev = chain::from_hex(&prev)
+        .ok_or_else(|| StoreError::Backend("audit head hash is malformed".into()))?;
+    let hash = chain::to_hex(&chain::link(&prev, &record.canonical_bytes()));
+    conn.execute("UPDATE audit_head SET hash = ?1 WHERE id = 1", [&hash])?;
+    conn.execute(
+        "INSERT INTO audit_log (seq, at, actor, source, event, object, outcome, detail, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            seq,
+            instant_text(record.at),
+            record.actor,
+            record.source,
+            record.event.key(),
+            record.object,
+            record.outcome.key(),
+            record.detail,
+            hash
+        ],
+    )?;
+    Ok(AuditEntry { seq, record, hash })
+}
+
+fn audit_of(r: &Row<'_>) -> rusqlite::Result<RawAudit> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+    ))
+}
+
+type RawAudit = (
+    i64,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+);
+
+fn audit_entry(raw: RawAudit) -> Result<AuditEntry, StoreError> {
+    let (seq, at, actor, source, event, object, outcome, detail, hash) = raw;
+    Ok(AuditEntry {
+        seq,
+        record: AuditRecord {
+            at: instant(&at)?,
+            actor,
+            source,
+            event: AuditEvent::from_key(&event)
+                .ok_or_else(|| StoreError::Backend(format!("bad audit event {event}")))?,
+            object,
+            outcome: Outcome::from_key(&outcome)
+                .ok_or_else(|| StoreError::Backend(format!("bad audit outcome {outcome}")))?,
+            detail,
+        },
+        hash,
+    })
+}
+
+type RawSession = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+
+fn session_of(r: &Row<'_>) -> rusqlite::Result<RawSession> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
+fn session_from(raw: RawSession) -> Result<Session, StoreError> {
+    let (id_hash, account_id, stage, csrf_token, source, created, seen, expires) = raw;
+    Ok(Session {
+        id_hash,
+        account_id,
+        stage: SessionStage::from_key(&stage)
+            .ok_or_else(|| StoreError::Backend(format!("bad session stage {stage}")))?,
+        csrf_token,
+        source,
+        created_at: instant(&created)?,
+        last_seen_at: instant(&seen)?,
+        expires_at: instant(&expires)?,
+    })
+}
+
+fn insert_session(conn: &Connection, s: &Session) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO session (id_hash, account_id, stage, csrf_token, source, created_at,
+            last_seen_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            s.id_hash,
+            s.account_id,
+            s.stage.key(),
+            s.csrf_token,
+            s.source,
+            instant_text(s.created_at),
+            instant_text(s.last_seen_at),
+            instant_text(s.expires_at)
+        ],
+    )?;
+    Ok(())
+}
+
+fn token_from(r: &Row<'_>) -> rusqlite::Result<RawToken> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
+type RawToken = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+fn token_of(raw: RawToken) -> Result<ApiToken, StoreError> {
+    let (id, account_id, name, token_hash, scopes, created, expires, revoked) = raw;
+    Ok(ApiToken {
+        id,
+        account_id,
+        name,
+        token_hash,
+        scopes: serde_json::from_str(&scopes)?,
+        created_at: instant(&created)?,
+        expires_at: opt_instant(expires)?,
+        revoked_at: opt_instant(revoked)?,
+    })
+}
+
+const TOKEN_COLS: &str =
+    "t.id, t.account_id, t.name, t.token_hash, t.scopes, t.created_at, t.expires_at, t.revoked_at";
+
+fn changed(n: usize, what: &str) -> Result<(), StoreError> {
+    if n == 0 {
+        Err(StoreError::NotFound(what.to_string()))
+    } else {
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl AccountStore for SqliteStore {
+    async fn create_account(
+        &self,
+        new: NewAccount,
+        audit: AuditRecord,
+    ) -> Result<Account, StoreError> {
+        let id = uuid::Uuid::now_v7().to_string();
+        let now = audit.at.trunc_subsecs(6);
+        let account = Account::from_new(&new, id.clone(), now);
+        let a = account.clone();
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO account (id, kind, login, display_name, organization, password_hash,
+                    password_changed_at, assurance, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    a.id,
+                    a.kind.key(),
+                    a.login,
+                    a.display_name,
+                    a.organization,
+                    a.password_hash,
+                    a.password_changed_at.map(instant_text),
+                    a.assurance.key(),
+                    instant_text(a.created_at)
+                ],
+            )?;
+            if let Some(p) = &new.person {
+                conn.execute(
+                    "INSERT INTO person (account_id, name, document_kind, document_sealed,
+                        document_index, document_masked, phone_sealed, phone_index, phone_masked)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    params![
+                        a.id,
+                        p.name,
+                        p.document_kind,
+                        p.document_sealed,
+                        p.document_index,
+                        p.document_masked,
+                        p.phone_sealed,
+                        p.phone_index,
+                        p.phone_masked
+                    ],
+                )?;
+            }
+            let mut audit = audit;
+            audit.object = Some(a.id.clone());
+            append_audit_in(conn, audit)?;
+            Ok(())
+        })
+        .await?;
+        Ok(account)
+    }
+
+    async fn account(&self, id: &str) -> Result<Option<Account>, StoreError> {
+        let id = id.to_string();
+        self.read_point(|c| load_account(c, "a.id = ?1", &id))
+    }
+
+    async fn account_by_login(&self, login: &str) -> Result<Option<Account>, StoreError> {
+        let login = login.to_string();
+        self.read_point(|c| load_account(c, "a.login = ?1", &login))
+    }
+
+    async fn accounts_by_phone(&self, phone_index: &str) -> Result<Vec<Account>, StoreError> {
+        let key = phone_index.to_string();
+        self.read_point(|c| {
+            let sql = format!(
+                "SELECT {ACCOUNT_COLS} FROM account a JOIN person p ON p.account_id = a.id
+                 WHERE p.phone_index = ?1 ORDER BY a.id"
+            );
+            let mut stmt = c.prepare(&sql)?;
+            let raws = stmt
+                .query_map([&key], |r| raw_account(r, 0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            raws.into_iter().map(account_of).collect()
+        })
+    }
+
+    async fn person(&self, account_id: &str) -> Result<Option<PersonRecord>, StoreError> {
+        let id = account_id.to_string();
+        self.read_point(|c| {
+            Ok(c.query_row(
+                "SELECT name, document_kind, document_sealed, document_index, document_masked,
+                    phone_sealed, phone_index, phone_masked FROM person WHERE account_id = ?1",
+                [&id],
+                |r| {
+                    Ok(PersonRecord {
+                        name: r.get(0)?,
+                        document_kind: r.get(1)?,
+                        document_sealed: r.get(2)?,
+                        document_index: r.get(3)?,
+                        document_masked: r.get(4)?,
+                        phone_sealed: r.get(5)?,
+                        phone_index: r.get(6)?,
+                        phone_masked: r.get(7)?,
+                    })
+                },
+            )
+            .optional()?)
+        })
+    }
+
+    async fn staff_accounts(&self) -> Result<Vec<Account>, StoreError> {
+        self.read(|c| {
+            let sql = format!(
+                "SELECT {ACCOUNT_COLS} FROM account a WHERE a.kind = 'staff' ORDER BY a.login"
+            );
+            let mut stmt = c.prepare(&sql)?;
+            let raws = stmt
+                .query_map([], |r| raw_account(r, 0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            raws.into_iter().map(account_of).collect()
+        })
+        .await
+    }
+
+    async fn record_login_failure(
+        &self,
+        id: &str,
+        max: i64,
+        lock_for: chrono::Duration,
+        audit: AuditRecord,
+    ) -> Result<FailureCount, StoreError> {
+        let id = id.to_string();
+        self.write(move |conn| {
+            let failed: i64 = conn.query_row(
+                "UPDATE account SET failed_logins = failed_logins + 1 WHERE id = ?1
+                 RETURNING failed_logins",
+                [&id],
+                |r| r.get(0),
+            )?;
+            let mut locked_until = None;
+            let at = audit.at;
+            let source = audit.source.clone();
+            append_audit_in(conn, audit)?;
+            if failed >= max {
+                let until = (at + lock_for).trunc_subsecs(6);
+                conn.execute(
+                    "UPDATE account SET locked_until = ?1, failed_logins = 0 WHERE id = ?2",
+                    params![instant_text(until), id],
+                )?;
+                locked_until = Some(until);
+                append_audit_in(
+                    conn,
+                    AuditRecord {
+                        at,
+                        actor: None,
+                        source,
+                        event: AuditEvent::AccountLocked,
+                        object: Some(id.clone()),
+                        outcome: Outcome::Success,
+                        detail: format!("{failed} failures, locked until {}", instant_text(until)),
+                    },
+                )?;
+            }
+            Ok(FailureCount {
+                failed_logins: failed,
+                locked_until,
+            })
+        })
+        .await
+    }
+
+    async fn clear_login_failures(&self, id: &str) -> Result<(), StoreError> {
+        let id = id.to_string();
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE account SET failed_logins = 0, locked_until = NULL
+                 WHERE id = ?1 AND (failed_logins <> 0 OR locked_until IS NOT NULL)",
+                [&id],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn set_password(
+        &self,
+        id: &str,
+        hash: &str,
+        audit: AuditRecord,
+    ) -> Result<(), StoreError> {
+        let (id, hash) = (id.to_string(), hash.to_string());
+        self.write(move |conn| {
+            let n = conn.execute(
+                "UPDATE account SET password_hash = ?1, password_changed_at = ?2,
+                    failed_logins = 0, locked_until = NULL WHERE id = ?3",
+                params![hash, instant_text(audit.at), id],
+            )?;
+            changed(n, "account")?;
+            append_audit_in(conn, audit)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn set_totp(
+        &self,
+        id: &str,
+        sealed: Option<String>,
+        audit: AuditRecord,
+    ) -> Result<(), StoreError> {
+        let id = id.to_string();
+        self.write(move |conn| {
+            let n = conn.execute(
+                "UPDATE account SET totp_secret = ?1, totp_last_step = NULL WHERE id = ?2",
+                params![sealed, id],
+            )?;
+            changed(n, "account")?;
+            append_audit_in(conn, audit)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn claim_totp_step(&self, id: &str, step: i64) -> Result<bool, StoreError> {
+        let id = id.to_string();
+        self.write(move |conn| {
+            let n = conn.execute(
+                "UPDATE account SET totp_last_step = ?1
+                 WHERE id = ?2 AND (totp_last_step IS NULL OR totp_last_step < ?1)",
+                params![step, id],
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn set_disabled(
+        &self,
+        id: &str,
+        disabled: bool,
+        audit: AuditRecord,
+    ) -> Result<(), StoreError> {
+        let id = id.to_string();
+        self.write(move |conn| {
+            let at = disabled.then(|| instant_text(audit.at));
+            let n = conn.execute(
+                "UPDATE account SET disabled_at = ?1 WHERE id = ?2",
+                params![at, id],
+            )?;
+            changed(n, "account")?;
+            if disabled {
+                conn.execute("DELETE FROM session WHERE account_id = ?1", [&id])?;
+            }
+            append_audit_in(conn, audit)?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+fn grant_from(r: &Row<'_>) -> rusqlite::Result<RawGrant> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
+type RawGrant = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    bool,
+    Option<String>,
+    String,
+);
+
+fn grant_of(raw: RawGrant) -> Result<StoredGrant, StoreError> {
+    let (id, account_id, role, division, matters, unmask, granted_by, granted_at) = raw;
+    Ok(StoredGrant {
+        id,
+        account_id,
+        grant: Grant {
+            role: Role::from_key(&role)
+                .ok_or_else(|| StoreError::Backend(format!("bad role {role}")))?,
+            division,
+            matters: serde_json::from_str(&matters)?,
+            unmask,
+        },
+        granted_by,
+        granted_at: instant(&granted_at)?,
+    })
+}
+
+#[async_trait]
+impl GrantStore for SqliteStore {
+    async fn grants_of(&self, account_id: &str) -> Result<Vec<StoredGrant>, StoreError> {
+        let id = account_id.to_string();
+        self.read_point(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, account_id, role, division_code, matters, unmask, granted_by, granted_at
+                 FROM staff_grant WHERE account_id = ?1 AND revoked_at IS NULL ORDER BY granted_at, id",
+            )?;
+            let raws = stmt.query_map([&id], grant_from)?.collect::<Result<Vec<_>, _>>()?;
+            raws.into_iter().map(grant_of).collect()
+        })
+    }
+
+    async fn add_grant(
+        &self,
+        account_id: &str,
+        grant: &Grant,
+        audit: AuditRecord,
+    ) -> Result<StoredGrant, StoreError> {
+        let stored = StoredGrant {
+            id: uuid::Uuid::now_v7().to_string(),
+            account_id: account_id.to_string(),
+            grant: grant.clone(),
+            granted_by: audit.actor.clone(),
+            granted_at: audit.at.trunc_subsecs(6),
+        };
+        let s = stored.clone();
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO staff_grant (id, account_id, role, division_code, matters, unmask,
+                    granted_by, granted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    s.id,
+                    s.account_id,
+                    s.grant.role.key(),
+                    s.grant.division,
+                    serde_json::to_string(&s.grant.matters)?,
+                    s.grant.unmask,
+                    s.granted_by,
+                    instant_text(s.granted_at)
+                ],
+            )?;
+            append_audit_in(conn, audit)?;
+            Ok(())
+        })
+        .await?;
+        Ok(stored)
+    }
+
+    async fn revoke_grant(&self, grant_id: &str, audit: AuditRecord) -> Result<(), StoreError> {
+        let id = grant_id.to_string();
+        self.write(move |conn| {
+            let n = conn.execute(
+                "UPDATE staff_grant SET revoked_at = ?1, revoked_by = ?2
+                 WHERE id = ?3 AND revoked_at IS NULL",
+                params![instant_text(audit.at), audit.actor, id],
+            )?;
+            changed(n, "grant")?;
+            append_audit_in(conn, audit)?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl SessionStore for SqliteStore {
+    async fn create_session(
+        &self,
+        session: Session,
+        audit: Option<AuditRecord>,
+    ) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            insert_session(conn, &session)?;
+            if let Some(a) = audit {
+                append_audit_in(conn, a)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session(&self, id_hash: &str) -> Result<Option<(Session, Account)>, StoreError> {
+        let key = id_hash.to_string();
+        self.read_point(|c| {
+            let sql = format!(
+                "SELECT s.id_hash, s.account_id, s.stage, s.csrf_token, s.source, s.created_at,
+                    s.last_seen_at, s.expires_at, {ACCOUNT_COLS}
+                 FROM session s JOIN account a ON a.id = s.account_id WHERE s.id_hash = ?1"
+            );
+            let mut stmt = c.prepare_cached(&sql)?;
+            let row = stmt
+                .query_row([&key], |r| Ok((session_of(r)?, raw_account(r, 8)?)))
+                .optional()?;
+            row.map(|(s, a)| Ok((session_from(s)?, account_of(a)?)))
+                .transpose()
+        })
+    }
+
+    async fn touch_session(&self, id_hash: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let key = id_hash.to_string();
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE session SET last_seen_at = ?1 WHERE id_hash = ?2",
+                params![instant_text(now), key],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn replace_session(
+        &self,
+        old_hash: &str,
+        new: Session,
+        audit: Option<AuditRecord>,
+    ) -> Result<(), StoreError> {
+        let old = old_hash.to_string();
+        self.write(move |conn| {
+            let n = conn.execute("DELETE FROM session WHERE id_hash = ?1", [&old])?;
+            changed(n, "session")?;
+            insert_session(conn, &new)?;
+            if let Some(a) = audit {
+                append_audit_in(conn, a)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn end_session(
+        &self,
+        id_hash: &str,
+        audit: Option<AuditRecord>,
+    ) -> Result<(), StoreError> {
+        let key = id_hash.to_string();
+        self.write(move |conn| {
+            conn.execute("DELETE FROM session WHERE id_hash = ?1", [&key])?;
+            if let Some(a) = audit {
+                append_audit_in(conn, a)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_token(&self, token: ApiToken, audit: AuditRecord) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO api_token (id, account_id, name, token_hash, scopes, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    token.id,
+                    token.account_id,
+                    token.name,
+                    token.token_hash,
+                    serde_json::to_string(&token.scopes)?,
+                    instant_text(token.created_at),
+                    token.expires_at.map(instant_text)
+                ],
+            )?;
+            append_audit_in(conn, audit)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn token(&self, token_hash: &str) -> Result<Option<(ApiToken, Account)>, StoreError> {
+        let key = token_hash.to_string();
+        self.read_point(|c| {
+            let sql = format!(
+                "SELECT {TOKEN_COLS}, {ACCOUNT_COLS} FROM api_token t JOIN account a ON a.id = t.account_id
+                 WHERE t.token_hash = ?1 AND t.revoked_at IS NULL"
+            );
+            let mut stmt = c.prepare_cached(&sql)?;
+            let row = stmt
+                .query_row([&key], |r| Ok((token_from(r)?, raw_account(r, 8)?)))
+                .optional()?;
+            row.map(|(t, a)| Ok((token_of(t)?, account_of(a)?))).transpose()
+        })
+    }
+
+    async fn tokens_of(&self, account_id: &str) -> Result<Vec<ApiToken>, StoreError> {
+        let id = account_id.to_string();
+        self.read_point(|c| {
+            let sql = format!("SELECT {TOKEN_COLS} FROM api_token t WHERE t.account_id = ?1 ORDER BY t.created_at");
+            let mut stmt = c.prepare(&sql)?;
+            let raws = stmt.query_map([&id], token_from)?.collect::<Result<Vec<_>, _>>()?;
+            raws.into_iter().map(token_of).collect()
+        })
+    }
+
+    async fn revoke_token(&self, id: &str, audit: AuditRecord) -> Result<(), StoreError> {
+        let id = id.to_string();
+        self.write(move |conn| {
+            let n = conn.execute(
+                "UPDATE api_token SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+                params![instant_text(audit.at), id],
+            )?;
+            changed(n, "token")?;
+            append_audit_in(conn, audit)?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl AuditStore for SqliteStore {
+    async fn append_audit(&self, record: AuditRecord) -> Result<AuditEntry, StoreError> {
+        self.write(move |conn| append_audit_in(conn, record)).await
+    }
+
+    async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
+        let f = filter.clone();
+        self.read(move |c| {
+            let mut sql = String::from(
+                "SELECT seq, at, actor, source, event, object, outcome, detail, hash FROM audit_log WHERE 1 = 1",
+            );
+            let mut args: Vec<rusqlite::types::Value> = Vec::new();
+            let mut push = |cond: &str, v: rusqlite::types::Value| {
+                args.push(v);
+                sql.push_str(&format!(" AND {cond} ?{}", args.len()));
+            };
+            if let Some(t) = f.from {
+                push("at >=", instant_text(t).into());
+            }
+            if let Some(t) = f.until {
+                push("at <", instant_text(t).into());
+            }
+            if let Some(a) = &f.actor {
+                push("actor =", a.clone().into());
+            }
+            if let Some(e) = f.event {
+                push("event =", e.key().to_string().into());
+            }
+            if let Some(o) = f.outcome {
+                push("outcome =", o.key().to_string().into());
+            }
+            if let Some(s) = f.before_seq {
+                push("seq <", s.into());
+            }
+            sql.push_str(&format!(" ORDER BY seq DESC LIMIT {}", f.limit.clamp(1, 10_000)));
+            let mut stmt = c.prepare(&sql)?;
+            let raws = stmt
+                .query_map(rusqlite::params_from_iter(args), audit_of)?
+                .collect::<Result<Vec<_>, _>>()?;
+            raws.into_iter().map(audit_entry).collect()
+        })
+        .await
+    }
+
+    async fn verify_audit(&self) -> Result<Result<i64, i64>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT seq, at, actor, source, event, object, outcome, detail, hash FROM audit_log ORDER BY seq",
+            )?;
+            let mut rows = stmt.query([])?;
+            let mut prev = chain::GENESIS;
+            let mut expected_seq = 1;
+            let mut count = 0;
+            while let Some(r) = rows.next()? {
+                let e = audit_entry(audit_of(r)?)?;
+                let hash = chain::link(&prev, &e.record.canonical_bytes());
+                if e.seq != expected_seq || chain::to_hex(&hash) != e.hash {
+                    return Ok(Err(e.seq));
+                }
+                prev = hash;
+                expected_seq += 1;
+                count += 1;
+            }
+            let head: String = c.query_row("SELECT hash FROM audit_head WHERE id = 1", [], |r| r.get(0))?;
+            if head != chain::to_hex(&prev) {
+                return Ok(Err(expected_seq));
+            }
+            Ok(Ok(count))
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl KeyStore for SqliteStore {
+    async fn data_keys(&self) -> Result<Vec<StoredDataKey>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT id, master_id, wrapped, active FROM data_key ORDER BY created_at, id",
+            )?;
+            let keys = stmt
+                .query_map([], |r| {
+                    Ok(StoredDataKey {
+                        id: r.get(0)?,
+                        master_id: r.get(1)?,
+                        wrapped: r.get(2)?,
+                        active: r.get(3)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(keys)
+        })
+        .await
+    }
+
+    async fn add_data_key(&self, key: StoredDataKey) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            if key.active {
+                conn.execute("UPDATE data_key SET active = 0 WHERE active = 1", [])?;
+            }
+            conn.execute(
+                "INSERT INTO data_key (id, master_id, wrapped, active, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![key.id, key.master_id, key.wrapped, key.active, instant_text(Utc::now())],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn rewrap_data_keys(&self, keys: Vec<StoredDataKey>) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            for k in &keys {
+                let n = conn.execute(
+                    "UPDATE data_key SET master_id = ?1, wrapped = ?2 WHERE id = ?3",
+                    params![k.master_id, k.wrapped, k.id],
+                )?;
+                changed(n, "data key")?;
+            }
+            Ok(())
+        })
+        .await
+    }
+}
