@@ -2,38 +2,13 @@
 // guide, switch to English and back, print the materials checklist. Screenshots at phone
 // (375px) and desktop (1280px) widths are saved in screenshots/; an axe-core pass must
 // report no serious or critical violation on the pages visited.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
-
-const require = createRequire(import.meta.url);
-const axePath = require.resolve('axe-core/axe.min.js');
-const BASE = process.env.ONETRIP_URL ?? 'http://127.0.0.1:8080';
-const SHOTS = new URL('./screenshots/', import.meta.url).pathname;
-mkdirSync(SHOTS, { recursive: true });
-
-let browser;
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
-after(async () => { await browser?.close(); });
-
-async function axe(page, label) {
-  await page.addScriptTag({ path: axePath });
-  const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`), [], `accessibility on ${label}`);
-}
+import { BASE, SHOTS, chrome, axe } from './common.mjs';
 
 for (const [name, width, height] of [['phone', 375, 812], ['desktop', 1280, 900]]) {
   test(`search, guide, language switch and checklist at ${name} width`, async () => {
-    const context = await browser.newContext({ viewport: { width, height }, bypassCSP: true, locale: 'zh-CN' });
+    const context = await chrome.browser.newContext({ viewport: { width, height }, bypassCSP: true, locale: 'zh-CN' });
     const page = await context.newPage();
     const external = [];
     page.on('request', (r) => { if (!r.url().startsWith(BASE)) external.push(r.url()); });

@@ -101,13 +101,20 @@ struct Server {
 }
 
 impl Server {
-    async fn start(data_dir: &Path, url: &str, port: u16) -> anyhow::Result<(Server, Duration)> {
+    async fn start(
+        data_dir: &Path,
+        key_file: &Path,
+        url: &str,
+        port: u16,
+    ) -> anyhow::Result<(Server, Duration)> {
         let exe = std::env::current_exe()?;
         let started = Instant::now();
         let child = tokio::process::Command::new(exe)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .arg("--data-dir")
             .arg(data_dir)
+            .arg("--key-file")
+            .arg(key_file)
             .args(["--database-url", url])
             .env("ONETRIP_LOG", "warn")
             .stdout(Stdio::null())
@@ -263,14 +270,16 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
     drop(store);
 
-    let (first, first_ready) = Server::start(&dir, &url, args.port).await?;
+    let keys = tempfile::tempdir()?;
+    let key_file = keys.path().join("onetrip-keys.toml");
+    let (first, first_ready) = Server::start(&dir, &key_file, &url, args.port).await?;
     println!(
         "首次启动（含建立搜索索引）：{:.0} 毫秒",
         first_ready.as_secs_f64() * 1000.0
     );
     drop(first);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let (server, ready) = Server::start(&dir, &url, args.port).await?;
+    let (server, ready) = Server::start(&dir, &key_file, &url, args.port).await?;
     println!(
         "在已有数据库上启动到就绪：{:.0} 毫秒",
         ready.as_secs_f64() * 1000.0

@@ -30,6 +30,10 @@ pub struct CommonArgs {
     /// Address to listen on [default: 127.0.0.1:8080].
     #[arg(long, env = "ONETRIP_LISTEN", value_name = "ADDR")]
     pub listen: Option<String>,
+    /// The key file (master keys of the field encryption); keep it outside the data
+    /// directory [default: onetrip-keys.toml beside the data directory].
+    #[arg(long, env = "ONETRIP_KEY_FILE", value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
 }
 
 /// The file layer.
@@ -39,6 +43,11 @@ struct FileConfig {
     listen: Option<String>,
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
+    key_file: Option<PathBuf>,
+    /// Reverse proxies whose X-Forwarded-For is believed.
+    trusted_proxies: Option<Vec<String>>,
+    /// `default` or `mlps` (等保 2.0: complexity and 90-day change).
+    password_profile: Option<String>,
 }
 
 /// The resolved configuration.
@@ -47,6 +56,9 @@ pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub database_url: String,
+    pub key_file: PathBuf,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub password_profile: onetrip_domain::auth::PasswordProfile,
 }
 
 impl fmt::Debug for Config {
@@ -55,6 +67,9 @@ impl fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("data_dir", &self.data_dir)
             .field("database_url", &redact_url(&self.database_url))
+            .field("key_file", &self.key_file)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("password_profile", &self.password_profile)
             .finish()
     }
 }
@@ -89,10 +104,40 @@ impl CommonArgs {
             .clone()
             .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("onetrip.sqlite3").display()));
+        let key_file = self.key_file.clone().or(file.key_file).unwrap_or_else(|| {
+            data_dir
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(
+                    || PathBuf::from("onetrip-keys.toml"),
+                    |p| p.join("onetrip-keys.toml"),
+                )
+        });
+        let trusted_proxies = file
+            .trusted_proxies
+            .unwrap_or_default()
+            .iter()
+            .map(|p| {
+                p.parse()
+                    .map_err(|_| anyhow!("配置项 trusted_proxies 中的“{p}”不是 IP 地址"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let password_profile = match file.password_profile.as_deref() {
+            None | Some("default") => onetrip_domain::auth::PasswordProfile::Default,
+            Some("mlps") => onetrip_domain::auth::PasswordProfile::Mlps,
+            Some(other) => {
+                return Err(anyhow!(
+                    "配置项 password_profile 的值“{other}”无效，应为 default 或 mlps"
+                ))
+            }
+        };
         Ok(Config {
             listen,
             data_dir,
             database_url,
+            key_file,
+            trusted_proxies,
+            password_profile,
         })
     }
 }
@@ -105,6 +150,36 @@ impl Config {
         onetrip_store::open(&self.database_url)
             .await
             .map_err(|e| anyhow!("{e}"))
+    }
+}
+
+impl Config {
+    /// Loads (or, on first run, creates) the key file and opens the field encryption,
+    /// password hashing and login limits.
+    pub async fn open_security(
+        &self,
+        store: &SharedStore,
+        demo: bool,
+    ) -> anyhow::Result<std::sync::Arc<onetrip_web::Security>> {
+        let (keys, created) = onetrip_vault::KeyFile::load_or_create(&self.key_file)?;
+        if created {
+            eprintln!(
+                "已生成密钥文件 {}：请妥善备份，并与数据目录分开保存",
+                self.key_file.display()
+            );
+        }
+        if let (Ok(k), Ok(d)) = (self.key_file.canonicalize(), self.data_dir.canonicalize()) {
+            if k.starts_with(&d) {
+                tracing::warn!(key_file = %k.display(), "the key file lies inside the data directory: a copy of the data directory then reveals everything");
+            }
+        }
+        let config = onetrip_web::AuthConfig {
+            trusted_proxies: self.trusted_proxies.clone(),
+            profile: self.password_profile,
+            demo,
+            ..onetrip_web::AuthConfig::default()
+        };
+        Ok(onetrip_web::Security::open(store, &keys, config).await?)
     }
 }
 
@@ -128,6 +203,7 @@ mod tests {
             data_dir: None,
             database_url: None,
             listen: None,
+            key_file: None,
         }
     }
 

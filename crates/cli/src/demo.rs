@@ -60,5 +60,15 @@ pub async fn run(common: CommonArgs) -> anyhow::Result<()> {
         report.changed.len(),
         report.unchanged
     );
+    let security = cfg.open_security(&store, true).await?;
+    let made = onetrip_web::auth::demo::seed(&store, &onetrip_web::SystemClock, &security)
+        .await
+        .map_err(|e| anyhow!("{}", e.message(onetrip_web::i18n::Lang::ZhHans)))?;
+    if made > 0 {
+        println!(
+            "已创建 {made} 个演示账号（密码 {}，动态验证码见登录页）",
+            onetrip_web::auth::demo::DEMO_PASSWORD
+        );
+    }
     Ok(())
 }

@@ -1,10 +1,12 @@
 //! `onetrip`: the one binary of OneTrip.
 
 mod bench;
+mod bench_auth;
 mod catalog;
 mod config;
 mod demo;
 mod serve;
+mod user;
 
 use clap::{Parser, Subcommand};
 
@@ -41,6 +43,11 @@ enum Command {
         #[command(flatten)]
         common: CommonArgs,
     },
+    /// Measure password-verification cost and the per-request cost of authorization.
+    BenchAuth(bench_auth::Args),
+    /// Manage staff accounts and their roles (first setup of a hall).
+    #[command(subcommand)]
+    User(user::Command),
     /// Measure throughput and latency of a running server against a generated catalog.
     Bench(bench::Args),
 }
@@ -71,6 +78,8 @@ fn main() -> ExitCode {
             Command::Catalog(cmd) => catalog::run(cmd).await,
             Command::Demo { common } => demo::run(common).await,
             Command::Bench(args) => bench::run(args).await,
+            Command::User(cmd) => user::run(cmd).await,
+            Command::BenchAuth(args) => bench_auth::run(args).await,
         }
     });
     match result {

@@ -24,6 +24,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         let report = crate::demo::load(&store).await?;
         tracing::info!(changed = report.changed.len(), "loaded the demo county");
     }
+    let security = cfg.open_security(&store, args.demo).await?;
+    if args.demo {
+        let made = onetrip_web::auth::demo::seed(&store, &SystemClock, &security)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.message(onetrip_web::i18n::Lang::ZhHans)))?;
+        if made > 0 {
+            tracing::info!(accounts = made, "created the demo accounts");
+        }
+    }
     let synonyms_file = cfg.data_dir.join("synonyms.toml");
     let synonyms = match std::fs::read_to_string(&synonyms_file) {
         Ok(text) => text,
@@ -34,7 +43,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         synonyms,
         refresh_every: std::time::Duration::from_secs(5),
     };
-    let state = AppState::start(store.clone(), Arc::new(SystemClock), web).await?;
+    let state = AppState::start(store.clone(), Arc::new(SystemClock), web, security).await?;
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .with_context(|| format!("无法监听 {}（端口被占用或无权限？）", cfg.listen))?;
@@ -44,10 +53,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         store.backend(),
         started.elapsed().as_millis()
     );
-    axum::serve(listener, onetrip_web::router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    axum::serve(
+        listener,
+        onetrip_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }

@@ -11,9 +11,122 @@ fn onetrip(data: &Path, args: &[&str]) -> Output {
         .arg("--data-dir")
         .arg(data)
         .env_remove("ONETRIP_DATABASE_URL")
+        .env("ONETRIP_KEY_FILE", data.with_extension("keys.toml"))
         .env("ONETRIP_LOG", "warn")
         .output()
         .unwrap()
+}
+
+fn onetrip_stdin(data: &Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onetrip"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .env_remove("ONETRIP_DATABASE_URL")
+        .env("ONETRIP_KEY_FILE", data.with_extension("keys.toml"))
+        .env("ONETRIP_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_hall_is_set_up_from_the_console() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    let add = onetrip(
+        d,
+        &[
+            "user",
+            "add",
+            "zhao",
+            "--name",
+            "赵敏",
+            "--organization",
+            "331199-centre",
+            "--role",
+            "security_admin",
+            "--division",
+            "331199",
+        ],
+    );
+    assert!(add.status.success(), "{}", text(&add));
+    assert!(
+        text(&add).contains("初始密码"),
+        "a generated password is shown once: {}",
+        text(&add)
+    );
+    assert!(
+        d.with_extension("keys.toml").exists(),
+        "the key file is created beside the data directory"
+    );
+
+    let second = onetrip(d, &["user", "grant", "zhao", "audit_admin", "331199"]);
+    assert!(!second.status.success());
+    assert!(text(&second).contains("三员分立"), "{}", text(&second));
+
+    let weak = onetrip_stdin(
+        d,
+        &["user", "reset-password", "zhao", "--password-stdin"],
+        "123456\n",
+    );
+    assert!(!weak.status.success());
+    assert!(text(&weak).contains("密码"), "{}", text(&weak));
+    let reset = onetrip_stdin(
+        d,
+        &[
+            "user",
+            "reset-password",
+            "zhao",
+            "--password-stdin",
+            "--second-factor",
+        ],
+        "溪水长流桃花又开了\n",
+    );
+    assert!(reset.status.success(), "{}", text(&reset));
+
+    let grant = onetrip(
+        d,
+        &[
+            "user",
+            "grant",
+            "zhao",
+            "handler",
+            "331199001",
+            "--matter",
+            "000105002000",
+        ],
+    );
+    assert!(grant.status.success(), "{}", text(&grant));
+    let disable = onetrip(d, &["user", "disable", "zhao"]);
+    assert!(disable.status.success(), "{}", text(&disable));
+    let list = onetrip(d, &["user", "list"]);
+    let listed = text(&list);
+    assert!(listed.contains("zhao\t赵敏（已停用）"), "{listed}");
+    assert!(
+        listed.contains("security_admin@331199") && listed.contains("handler@331199001"),
+        "{listed}"
+    );
+    let revoke = onetrip(d, &["user", "revoke", "zhao", "handler"]);
+    assert!(revoke.status.success(), "{}", text(&revoke));
+    let unknown = onetrip(d, &["user", "disable", "nobody"]);
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown).contains("没有登录名为 nobody"),
+        "{}",
+        text(&unknown)
+    );
+    let _ = std::fs::remove_file(d.with_extension("keys.toml"));
 }
 
 fn text(o: &Output) -> String {
@@ -235,6 +348,8 @@ fn every_subcommand_has_help() {
         vec!["migrate", "--help"],
         vec!["demo", "--help"],
         vec!["bench", "--help"],
+        vec!["user", "--help"],
+        vec!["user", "add", "--help"],
         vec!["catalog", "--help"],
         vec!["catalog", "import", "--help"],
         vec!["catalog", "export", "--help"],

@@ -236,6 +236,11 @@ pub async fn open(url: &str) -> Result<SharedStore, StoreError> {
     }
 }
 
+/// A new UUIDv7 key, as text.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
 /// A database URL with its password replaced, for messages and logs.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

@@ -101,11 +101,42 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub store: SharedStore,
+    /// The app's clock: tests move it to end lockouts, expire sessions, change codes.
+    pub clock: Arc<onetrip_domain::clock::ManualClock>,
+    pub security: Arc<onetrip_web::Security>,
     pub backend: Backend,
     _dir: tempfile::TempDir,
 }
 
 impl TestApp {
+    /// The data directory (SQLite file, search index).
+    pub fn data_dir(&self) -> &Path {
+        self._dir.path()
+    }
+
+    /// A new browser-like client with its own cookie jar.
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default()
+    }
+
+    /// The current TOTP code of a staff account, as its phone would show it.
+    pub async fn totp_code(&self, login: &str) -> anyhow::Result<String> {
+        let account = self
+            .store
+            .account_by_login(login)
+            .await?
+            .context("no such account")?;
+        let sealed = account.totp_secret.context("no second factor")?;
+        let b32 = self.security.cipher.open_field("account.totp", &sealed)?;
+        let secret = onetrip_domain::auth::TotpSecret::from_base32(&b32).context("base32")?;
+        use onetrip_domain::clock::Clock as _;
+        Ok(secret.code_at(self.clock.now().timestamp()))
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
@@ -154,7 +185,26 @@ pub async fn spawn_app(backend: Backend) -> anyhow::Result<TestApp> {
         synonyms: demo_synonyms()?,
         refresh_every: std::time::Duration::from_millis(200),
     };
-    let state = onetrip_web::AppState::start(store.clone(), Arc::new(test_clock()), config).await?;
+    let clock = Arc::new(onetrip_domain::clock::ManualClock::new(test_clock().0));
+    let keys = onetrip_vault::KeyFile::generate()?;
+    let auth = onetrip_web::AuthConfig {
+        password: onetrip_vault::PasswordParams::cheap(),
+        attempts_per_minute: 600,
+        demo: true,
+        ..onetrip_web::AuthConfig::default()
+    };
+    let security = onetrip_web::Security::open(&store, &keys, auth).await?;
+    onetrip_web::auth::demo::seed(&store, clock.as_ref(), &security)
+        .await
+        .map_err(|e| {
+            anyhow!(
+                "demo accounts: {}",
+                e.message(onetrip_web::i18n::Lang::ZhHans)
+            )
+        })?;
+    let state =
+        onetrip_web::AppState::start(store.clone(), clock.clone(), config, security.clone())
+            .await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move {
@@ -167,6 +217,8 @@ pub async fn spawn_app(backend: Backend) -> anyhow::Result<TestApp> {
         address,
         client,
         store,
+        clock,
+        security,
         backend,
         _dir: dir,
     })
@@ -176,5 +228,9 @@ async fn axum_serve(
     listener: tokio::net::TcpListener,
     router: axum::Router,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router).await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await
 }

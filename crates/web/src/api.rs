@@ -6,28 +6,11 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use onetrip_domain::catalog::check::{report, CheckRow};
 use onetrip_store::{ImplementationSummary, PublishedBase, PublishedImplementation};
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/matters", get(list_matters))
-        .route("/matters/{base_code}", get(get_matter))
-        .route("/implementations/{code}", get(get_implementation))
-        .route("/search", get(search))
-        .route("/catalog/check", get(catalog_check))
-        .route("/departments", get(departments))
-        .route("/divisions", get(divisions))
-        .route("/places", get(places))
-        .route("/life-events", get(life_events))
-        .fallback(
-            |prefs: Prefs| async move { ApiError(AppError::NotFound("API".into()), prefs.lang) },
-        )
-}
 
 #[derive(OpenApi)]
 #[openapi(
@@ -45,7 +28,23 @@ pub fn routes() -> Router<AppState> {
         divisions,
         places,
         life_events,
-        readyz
+        readyz,
+        crate::account_api::create_session,
+        crate::account_api::second_factor,
+        crate::account_api::delete_session,
+        crate::account_api::me,
+        crate::account_api::register,
+        crate::account_api::account,
+        crate::account_api::identity,
+        crate::account_api::list_staff,
+        crate::account_api::create_staff,
+        crate::account_api::add_grant,
+        crate::account_api::revoke_grant,
+        crate::account_api::disable_staff,
+        crate::account_api::enable_staff,
+        crate::account_api::create_token,
+        crate::account_api::revoke_token,
+        crate::account_api::audit
     ),
     components(schemas(
         MatterPage,
@@ -54,7 +53,18 @@ pub fn routes() -> Router<AppState> {
         SearchResult,
         CheckReport,
         ErrorBody,
-        ErrorDetail
+        ErrorDetail,
+        crate::account_api::LoginRequest,
+        crate::account_api::LoginResponse,
+        crate::account_api::CodeRequest,
+        crate::account_api::AccountView,
+        crate::account_api::GrantView,
+        crate::auth::login::Registration,
+        crate::account_api::IdentityView,
+        crate::account_api::GrantRequest,
+        crate::account_api::TokenRequest,
+        crate::account_api::TokenCreated,
+        crate::auth::staff::NewStaff
     ))
 )]
 pub struct ApiDoc;
@@ -89,8 +99,9 @@ pub struct MatterPage {
     pub per_page: usize,
 }
 
-fn api(prefs: Prefs) -> impl Fn(AppError) -> ApiError {
-    move |e| ApiError(e, prefs.lang)
+fn api(prefs: &Prefs) -> impl Fn(AppError) -> ApiError {
+    let lang = prefs.lang;
+    move |e| ApiError(e, lang)
 }
 
 /// Lists implementations in force today, filtered.
@@ -102,13 +113,13 @@ fn api(prefs: Prefs) -> impl Fn(AppError) -> ApiError {
         ("division" = Option<String>, Query, description = "行政区划代码（含下级）"),
         ("page" = Option<usize>, Query), ("per_page" = Option<usize>, Query, description = "1-100")),
     responses((status = 200, body = MatterPage), (status = 400, body = ErrorBody)))]
-async fn list_matters(
+pub(crate) async fn list_matters(
     State(state): State<AppState>,
     prefs: Prefs,
     params: Params,
 ) -> Result<Json<MatterPage>, ApiError> {
     let view = state.view.get();
-    let filters = Filters::parse(&params, &view).map_err(api(prefs))?;
+    let filters = Filters::parse(&params, &view).map_err(api(&prefs))?;
     let (items, total) = filters.apply(&view);
     Ok(Json(MatterPage {
         items: items.into_iter().cloned().collect(),
@@ -131,7 +142,7 @@ pub struct MatterDetail {
 #[utoipa::path(get, path = "/api/v1/matters/{base_code}", tag = "catalog",
     params(("base_code" = String, Path, description = "12 位基本编码")),
     responses((status = 200, body = MatterDetail), (status = 404, body = ErrorBody)))]
-async fn get_matter(
+pub(crate) async fn get_matter(
     State(state): State<AppState>,
     prefs: Prefs,
     Path(code): Path<String>,
@@ -157,7 +168,7 @@ async fn get_matter(
 #[utoipa::path(get, path = "/api/v1/implementations/{code}", tag = "catalog",
     params(("code" = String, Path, description = "实施编码"), ("version" = Option<i64>, Query, description = "版本号；省略则为今日有效版本")),
     responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn get_implementation(
+pub(crate) async fn get_implementation(
     State(state): State<AppState>,
     prefs: Prefs,
     params: Params,
@@ -165,7 +176,7 @@ async fn get_implementation(
 ) -> Result<Json<PublishedImplementation>, ApiError> {
     let version = params
         .number("version", 0, 1, 1_000_000)
-        .map_err(api(prefs))?;
+        .map_err(api(&prefs))?;
     let found = if version == 0 {
         state.view.guide(&code).await?.map(|g| (*g).clone())
     } else {
@@ -200,12 +211,12 @@ pub struct SearchResult {
 #[utoipa::path(get, path = "/api/v1/search", tag = "catalog",
     params(("q" = String, Query, description = "搜索词，最多 100 字"), ("limit" = Option<usize>, Query, description = "1-50")),
     responses((status = 200, body = SearchResults), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
-async fn search(
+pub(crate) async fn search(
     State(state): State<AppState>,
     prefs: Prefs,
     params: Params,
 ) -> Result<Json<SearchResults>, ApiError> {
-    let (query, results, terms) = run_search(&state, &params).await.map_err(api(prefs))?;
+    let (query, results, terms) = run_search(&state, &params).await.map_err(api(&prefs))?;
     Ok(Json(SearchResults {
         query,
         terms,
@@ -265,7 +276,9 @@ pub struct CheckReport {
 
 /// Implementations that contradict their base, and townships whose versions differ.
 #[utoipa::path(get, path = "/api/v1/catalog/check", tag = "catalog", responses((status = 200, body = CheckReport)))]
-async fn catalog_check(State(state): State<AppState>) -> Result<Json<CheckReport>, ApiError> {
+pub(crate) async fn catalog_check(
+    State(state): State<AppState>,
+) -> Result<Json<CheckReport>, ApiError> {
     Ok(Json(CheckReport {
         rows: check_rows(&state).await?,
     }))
@@ -285,7 +298,7 @@ macro_rules! reference_route {
     ($name:ident, $path:literal, $method:ident, $doc:literal) => {
         #[doc = $doc]
         #[utoipa::path(get, path = $path, tag = "reference", responses((status = 200, body = Vec<Object>)))]
-        async fn $name(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+        pub(crate) async fn $name(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
             Ok(Json(serde_json::to_value(state.store.$method().await?).map_err(|e| AppError::Internal(e.to_string()))?))
         }
     };

@@ -12,6 +12,21 @@ pub enum AppError {
     NotFound(String),
     /// 400: a parameter and what is wrong with it.
     BadRequest { field: String, message: String },
+    /// 422: a submitted field is not valid (message already in the user's language or
+    /// from the domain's validator).
+    Invalid { field: String, message: String },
+    /// 409: the submission collides with existing data.
+    Conflict { field: String, message: String },
+    /// 401: not signed in (or the session ended).
+    Unauthorized,
+    /// 401: wrong account or password; the same answer for both.
+    LoginFailed,
+    /// 403: signed in, but not allowed.
+    Forbidden,
+    /// 403: a state-changing request without this session's token or from another origin.
+    Csrf,
+    /// 429: too many attempts from this address; seconds to wait.
+    TooMany(u64),
     /// 503: the database or index is not available.
     Unavailable(String),
     /// 500: logged, never shown.
@@ -25,6 +40,12 @@ impl From<StoreError> for AppError {
             StoreError::Unavailable(m) => AppError::Unavailable(m),
             other => AppError::Internal(other.to_string()),
         }
+    }
+}
+
+impl From<onetrip_vault::VaultError> for AppError {
+    fn from(e: onetrip_vault::VaultError) -> Self {
+        AppError::Internal(format!("vault: {e}"))
     }
 }
 
@@ -45,6 +66,11 @@ impl AppError {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Unauthorized | AppError::LoginFailed => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -57,6 +83,16 @@ impl AppError {
             AppError::BadRequest { field, message } => {
                 format!("{}（{field}）：{message}", lang.t("error-bad-request"))
             }
+            AppError::Invalid { field, message } | AppError::Conflict { field, message } => {
+                format!("{}：{message}", lang.t(&format!("field-{field}")))
+            }
+            AppError::Unauthorized => lang.t("error-unauthorized").into_owned(),
+            AppError::LoginFailed => lang.t("error-login-failed").into_owned(),
+            AppError::Forbidden => lang.t("error-forbidden").into_owned(),
+            AppError::Csrf => lang.t("error-csrf").into_owned(),
+            AppError::TooMany(seconds) => lang
+                .t_n("error-too-many", usize::try_from(*seconds).unwrap_or(60))
+                .into_owned(),
             AppError::Unavailable(_) => lang.t("error-unavailable").into_owned(),
             AppError::Internal(_) => lang.t("error-internal").into_owned(),
         }
@@ -74,6 +110,13 @@ impl AppError {
         match self {
             AppError::NotFound(_) => "not_found",
             AppError::BadRequest { .. } => "bad_request",
+            AppError::Invalid { .. } => "invalid",
+            AppError::Conflict { .. } => "conflict",
+            AppError::Unauthorized => "unauthorized",
+            AppError::LoginFailed => "login_failed",
+            AppError::Forbidden => "forbidden",
+            AppError::Csrf => "csrf",
+            AppError::TooMany(_) => "too_many_attempts",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }
@@ -81,7 +124,9 @@ impl AppError {
 
     pub fn field(&self) -> Option<&str> {
         match self {
-            AppError::BadRequest { field, .. } => Some(field),
+            AppError::BadRequest { field, .. }
+            | AppError::Invalid { field, .. }
+            | AppError::Conflict { field, .. } => Some(field),
             _ => None,
         }
     }

@@ -2,32 +2,37 @@
 //! server-rendered pages for the public hall, and health endpoints. Handlers are thin:
 //! parse, call store and domain, render.
 
+mod account_api;
+mod account_pages;
+mod admin_pages;
 mod api;
+pub mod auth;
 mod error;
 pub mod i18n;
 mod pages;
 mod params;
+pub mod routes;
 mod state;
 mod view;
 
 pub use api::ApiDoc;
+pub use auth::{AuthConfig, Security};
+pub use error::AppError;
 pub use state::{AppState, SystemClock, WebConfig};
 
 use axum::http::{header, HeaderValue};
-use axum::routing::get;
 use axum::Router;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Every route of the application.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(pages::routes())
-        .nest("/api/v1", api::routes())
-        .route("/api/openapi.json", get(api::openapi))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(api::readyz))
-        .route("/static/app.css", get(stylesheet))
+    routes::build(&state)
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(params::remember_prefs))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::csrf::csrf_guard,
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -40,7 +45,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The one stylesheet, built into the binary.
-async fn stylesheet() -> impl axum::response::IntoResponse {
+pub(crate) async fn stylesheet() -> impl axum::response::IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),

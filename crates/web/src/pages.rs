@@ -4,14 +4,12 @@
 use crate::api::{check_rows, run_search, SearchResult};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::params::{remember_prefs, Filters, Params, Prefs};
+use crate::params::{Filters, Params, Prefs};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::Router;
 use onetrip_domain::catalog::check::CheckRow;
 use onetrip_domain::catalog::file::LifeEvent;
 use onetrip_domain::department::{Department, ServicePlace};
@@ -19,28 +17,18 @@ use onetrip_domain::{Division, DivisionKind};
 use onetrip_store::{ImplementationSummary, PublishedImplementation};
 use std::sync::Arc;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/search", get(search))
-        .route("/matters", get(matters))
-        .route("/matter/{base_code}", get(matter))
-        .route("/guide/{code}", get(guide))
-        .route("/guide/{code}/checklist", get(checklist))
-        .route("/catalog/check", get(check))
-        .layer(axum::middleware::from_fn(remember_prefs))
-}
-
 /// What every page's frame needs: language, text size, the links that switch them.
+#[derive(Clone)]
 pub struct Chrome {
     pub lang: Lang,
     pub large: bool,
+    pub user: Option<std::sync::Arc<crate::params::UserBar>>,
     path: String,
     query: Vec<(String, String)>,
 }
 
 impl Chrome {
-    fn new(prefs: Prefs, uri: &Uri) -> Chrome {
+    pub(crate) fn new(prefs: Prefs, uri: &Uri) -> Chrome {
         let query = Params::parse(uri.query())
             .0
             .into_iter()
@@ -49,6 +37,7 @@ impl Chrome {
         Chrome {
             lang: prefs.lang,
             large: prefs.large,
+            user: prefs.user,
             path: uri.path().to_string(),
             query,
         }
@@ -98,7 +87,13 @@ fn enc(s: &str) -> String {
 }
 
 /// An error as a page.
-pub struct PageError(AppError, Chrome);
+pub struct PageError(pub(crate) AppError, pub(crate) Chrome);
+
+impl PageError {
+    pub fn new(error: AppError, prefs: Prefs, uri: &Uri) -> PageError {
+        PageError(error, Chrome::new(prefs, uri))
+    }
+}
 
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -124,9 +119,9 @@ impl IntoResponse for PageError {
     }
 }
 
-type PageResult = Result<Response, PageError>;
+pub(crate) type PageResult = Result<Response, PageError>;
 
-fn render<T: Template>(page: &T, c: &Chrome) -> PageResult {
+pub(crate) fn render<T: Template>(page: &T, c: &Chrome) -> PageResult {
     match page.render() {
         Ok(html) => Ok(Html(html).into_response()),
         Err(e) => Err(PageError(
@@ -134,6 +129,7 @@ fn render<T: Template>(page: &T, c: &Chrome) -> PageResult {
             Chrome {
                 lang: c.lang,
                 large: c.large,
+                user: c.user.clone(),
                 path: c.path.clone(),
                 query: vec![],
             },
@@ -141,16 +137,26 @@ fn render<T: Template>(page: &T, c: &Chrome) -> PageResult {
     }
 }
 
+#[macro_export]
 macro_rules! page_try {
     ($c:expr, $e:expr) => {
         match $e {
             Ok(v) => v,
-            Err(err) => return Err(PageError(AppError::from(err), $c)),
+            Err(err) => {
+                return Err($crate::pages::PageError(
+                    $crate::error::AppError::from(err),
+                    $c,
+                ))
+            }
         }
     };
 }
 
 pub async fn not_found(prefs: Prefs, uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::error::ApiError(AppError::NotFound("API".into()), prefs.lang)
+            .into_response();
+    }
     let c = Chrome::new(prefs, &uri);
     PageError(AppError::NotFound(uri.path().to_string()), c).into_response()
 }
@@ -165,7 +171,7 @@ struct HomePage<'a> {
     count: usize,
 }
 
-async fn home(State(state): State<AppState>, prefs: Prefs, uri: Uri) -> PageResult {
+pub(crate) async fn home(State(state): State<AppState>, prefs: Prefs, uri: Uri) -> PageResult {
     let c = Chrome::new(prefs, &uri);
     let view = state.view.get();
     let departments = view
@@ -203,7 +209,7 @@ struct SearchPage<'a> {
     view: &'a crate::view::CatalogView,
 }
 
-async fn search(
+pub(crate) async fn search(
     State(state): State<AppState>,
     prefs: Prefs,
     uri: Uri,
@@ -235,7 +241,7 @@ struct MattersPage<'a> {
     view: &'a crate::view::CatalogView,
 }
 
-async fn matters(
+pub(crate) async fn matters(
     State(state): State<AppState>,
     prefs: Prefs,
     uri: Uri,
@@ -300,7 +306,7 @@ struct MatterPage<'a> {
     view: &'a crate::view::CatalogView,
 }
 
-async fn matter(
+pub(crate) async fn matter(
     State(state): State<AppState>,
     prefs: Prefs,
     uri: Uri,
@@ -398,7 +404,7 @@ fn guide_facts<'a>(
     }
 }
 
-async fn guide(
+pub(crate) async fn guide(
     State(state): State<AppState>,
     prefs: Prefs,
     uri: Uri,
@@ -407,7 +413,7 @@ async fn guide(
     guide_or_checklist(state, prefs, uri, code, false).await
 }
 
-async fn checklist(
+pub(crate) async fn checklist(
     State(state): State<AppState>,
     prefs: Prefs,
     uri: Uri,
@@ -442,7 +448,7 @@ struct CheckPage<'a> {
     rows: Vec<CheckRow>,
 }
 
-async fn check(State(state): State<AppState>, prefs: Prefs, uri: Uri) -> PageResult {
+pub(crate) async fn check(State(state): State<AppState>, prefs: Prefs, uri: Uri) -> PageResult {
     let c = Chrome::new(prefs, &uri);
     let rows = page_try!(c, check_rows(&state).await);
     render(&CheckPage { c: &c, rows }, &c)

@@ -70,10 +70,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 
 /// The visitor's language and text size, from `?lang=` / `?text=`, then cookies, then
 /// Accept-Language.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Prefs {
     pub lang: Lang,
     pub large: bool,
+    /// The signed-in account, for the page header (set by the route guard).
+    pub user: Option<std::sync::Arc<UserBar>>,
+}
+
+/// What the page header shows of the signed-in account.
+#[derive(Debug, Clone)]
+pub struct UserBar {
+    pub name: String,
+    /// The session's CSRF token, for the sign-out form.
+    pub csrf: String,
 }
 
 fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
@@ -106,7 +116,15 @@ impl Prefs {
             Some(v) => v == "large",
             None => cookie(parts, "text") == Some("large"),
         };
-        Prefs { lang, large }
+        let user = parts.extensions.get::<crate::auth::Signed>().and_then(|s| {
+            s.session.as_ref().map(|session| {
+                std::sync::Arc::new(UserBar {
+                    name: s.account.display_name.clone(),
+                    csrf: session.csrf_token.clone(),
+                })
+            })
+        });
+        Prefs { lang, large, user }
     }
 }
 

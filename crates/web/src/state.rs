@@ -33,6 +33,7 @@ pub struct AppState {
     pub store: SharedStore,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<WebConfig>,
+    pub security: Arc<crate::auth::Security>,
     pub(crate) view: ViewHandle,
 }
 
@@ -43,6 +44,7 @@ impl AppState {
         store: SharedStore,
         clock: Arc<dyn Clock>,
         config: WebConfig,
+        security: Arc<crate::auth::Security>,
     ) -> Result<AppState, onetrip_store::StoreError> {
         let config = Arc::new(config);
         let view = ViewHandle::load(store.clone(), clock.clone(), config.clone()).await?;
@@ -51,6 +53,7 @@ impl AppState {
             store,
             clock,
             config,
+            security,
             view,
         })
     }

@@ -395,3 +395,6 @@ async fn stylesheet_is_served_and_pages_request_nothing_external() {
     })
     .await;
 }
+
+#[path = "http/auth.rs"]
+mod auth;

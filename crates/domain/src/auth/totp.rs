@@ -29,6 +29,22 @@ impl TotpSecret {
         &self.0
     }
 
+    /// Parses RFC 4648 base32 (upper case, no padding, spaces ignored).
+    pub fn from_base32(s: &str) -> Option<TotpSecret> {
+        const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        let (mut buffer, mut bits, mut out) = (0u32, 0u32, Vec::new());
+        for c in s.bytes().filter(|c| *c != b' ') {
+            let v = ALPHABET.iter().position(|a| *a == c)?;
+            buffer = (buffer << 5) | u32::try_from(v).ok()?;
+            bits += 5;
+            if bits >= 8 {
+                bits -= 8;
+                out.push(u8::try_from((buffer >> bits) & 0xff).ok()?);
+            }
+        }
+        Some(TotpSecret(out))
+    }
+
     /// RFC 4648 base32 without padding, as authenticator apps expect.
     pub fn to_base32(&self) -> String {
         base32(&self.0)
@@ -146,6 +162,11 @@ mod tests {
     fn base32_matches_rfc_4648() {
         assert_eq!(base32(b"foobar"), "MZXW6YTBOI");
         assert_eq!(rfc_secret().to_base32(), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+        assert_eq!(
+            TotpSecret::from_base32("GEZD GNBV GY3TQOJQGEZDGNBVGY3TQOJQ"),
+            Some(rfc_secret())
+        );
+        assert_eq!(TotpSecret::from_base32("gezd"), None);
         let uri = rfc_secret().provisioning_uri("一次办", "clerk");
         assert!(uri.starts_with("otpauth://totp/%E4%B8%80"), "{uri}");
         assert!(uri.contains("secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"));

@@ -1,0 +1,152 @@
+//! `onetrip bench-auth`: the cost of a password verification with the production Argon2id
+//! parameters (CPU time per login), and the overhead an authorized request pays for its
+//! session lookup and permission check, measured in-process on a fresh SQLite database.
+
+use anyhow::{anyhow, Context};
+use axum::http::Request;
+use onetrip_domain::access::{check, Permission, Scope};
+use onetrip_domain::clock::Clock as _;
+use onetrip_store::{SessionStage, SharedStore};
+use onetrip_vault::{PasswordHasher, PasswordParams};
+use onetrip_web::{AppState, AuthConfig, Security, SystemClock, WebConfig};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Password verifications to time.
+    #[arg(long, default_value_t = 20)]
+    pub logins: u32,
+    /// Authorized requests to time.
+    #[arg(long, default_value_t = 20_000)]
+    pub requests: u32,
+    /// Argon2id memory in KiB.
+    #[arg(long, default_value_t = PasswordParams::production().memory_kib)]
+    pub memory_kib: u32,
+    /// Argon2id iterations.
+    #[arg(long, default_value_t = PasswordParams::production().iterations)]
+    pub iterations: u32,
+}
+
+/// CPU time of this process so far (user + system).
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let after = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64) * p).ceil() as usize;
+    sorted.get(i.saturating_sub(1)).copied().unwrap_or_default()
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let params = PasswordParams {
+        memory_kib: args.memory_kib,
+        iterations: args.iterations,
+        parallelism: 1,
+    };
+    let hasher = PasswordHasher::new(params).map_err(|e| anyhow!("{e}"))?;
+    let stored = hasher
+        .hash("溪水长流桃花又开了")
+        .map_err(|e| anyhow!("{e}"))?;
+    let (cpu0, wall0) = (cpu_time(), Instant::now());
+    for _ in 0..args.logins {
+        if !hasher.verify("溪水长流桃花又开了", &stored) {
+            return Err(anyhow!("verification failed"));
+        }
+    }
+    let wall = wall0.elapsed() / args.logins;
+    let cpu = match (cpu0, cpu_time()) {
+        (Some(a), Some(b)) => format!(
+            "{:.0} 毫秒",
+            (b - a).as_secs_f64() * 1000.0 / f64::from(args.logins)
+        ),
+        _ => "无法读取".into(),
+    };
+    println!(
+        "密码校验（Argon2id m={} KiB, t={}, p=1）：每次 CPU {cpu}，耗时 {:.0} 毫秒（{} 次）",
+        params.memory_kib,
+        params.iterations,
+        wall.as_secs_f64() * 1000.0,
+        args.logins
+    );
+
+    let dir = tempfile::tempdir()?;
+    let store: SharedStore = onetrip_store::open(&format!(
+        "sqlite://{}",
+        dir.path().join("bench.sqlite3").display()
+    ))
+    .await?;
+    crate::demo::load(&store).await?;
+    let keys = onetrip_vault::KeyFile::generate()?;
+    let config = AuthConfig {
+        password: PasswordParams::cheap(),
+        ..AuthConfig::default()
+    };
+    let security: Arc<Security> = Security::open(&store, &keys, config).await?;
+    onetrip_web::auth::demo::seed(&store, &SystemClock, &security)
+        .await
+        .map_err(|e| anyhow!("{}", e.message(onetrip_web::i18n::Lang::ZhHans)))?;
+    let web = WebConfig {
+        search_dir: None,
+        synonyms: crate::demo::synonyms().to_string(),
+        refresh_every: Duration::from_secs(3600),
+    };
+    let state =
+        AppState::start(store.clone(), Arc::new(SystemClock), web, security.clone()).await?;
+    let account = store
+        .account_by_login("approver")
+        .await?
+        .context("demo approver")?;
+    let (cookie, session) = onetrip_web::auth::session::new_session(
+        &account,
+        SessionStage::Complete,
+        "127.0.0.1",
+        SystemClock.now(),
+        &security,
+    )?;
+    store.create_session(session, None).await?;
+    let request = Request::builder()
+        .uri("/api/v1/me")
+        .header("cookie", format!("onetrip-session={cookie}"))
+        .body(())?;
+    let (parts, ()) = request.into_parts();
+    let divisions: std::collections::BTreeMap<String, onetrip_domain::Division> = store
+        .divisions()
+        .await?
+        .into_iter()
+        .map(|d| (d.code.to_string(), d))
+        .collect();
+    let mut times = Vec::with_capacity(args.requests as usize);
+    for i in 0..args.requests + 1000 {
+        let t = Instant::now();
+        let signed = onetrip_web::auth::guard::resolve(&state, &parts)
+            .await
+            .map_err(|e| anyhow!("{}", e.message(onetrip_web::i18n::Lang::ZhHans)))?
+            .context("session not found")?;
+        check(
+            &signed.grants,
+            Permission::ApproveCase,
+            Scope {
+                division: "331199001",
+                matter: Some("000105002000"),
+            },
+            &divisions,
+        )
+        .map_err(|d| anyhow!("denied: {d:?}"))?;
+        if i >= 1000 {
+            times.push(t.elapsed());
+        }
+    }
+    times.sort_unstable();
+    println!(
+        "已授权请求的会话查询与权限检查：中位数 {:.1} 微秒，p99 {:.1} 微秒（{} 次，SQLite）",
+        percentile(&times, 0.5).as_secs_f64() * 1e6,
+        percentile(&times, 0.99).as_secs_f64() * 1e6,
+        args.requests
+    );
+    Ok(())
+}

@@ -1,0 +1,562 @@
+//! The JSON API of accounts: sign in and out, my account, registration, reading an
+//! account (own only; staff numbers unmasked only with the grant, and recorded), staff
+//! administration, API tokens and the audit log.
+
+use crate::admin_pages::{actor, admin, audit_filter};
+use crate::auth::client::ClientIp;
+use crate::auth::login::{self, LoginStep, Registration};
+use crate::auth::staff::NewStaff;
+use crate::auth::{session, Signed};
+use crate::error::{ApiError, AppError};
+use crate::params::{Params, Prefs};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use onetrip_domain::access::{Grant, Role};
+use onetrip_domain::audit::{AuditEvent, Outcome};
+use onetrip_store::{AccountKind, ApiToken, AuditEntry};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+type ApiResult<T> = Result<T, ApiError>;
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub login: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// `complete`, or `second_factor` (staff: post the code next), or `enrol` (staff
+    /// without a second factor: enrol on the login page first).
+    pub step: String,
+}
+
+/// Signs in with a password. Sets the session cookie.
+#[utoipa::path(post, path = "/api/v1/session", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = crate::api::ErrorBody), (status = 429, body = crate::api::ErrorBody)))]
+pub async fn create_session(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    prefs: Prefs,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<Response> {
+    let step = login::password_login(&state, &req.login, &req.password, ip)
+        .await
+        .map_err(|e| ApiError(e, prefs.lang))?;
+    let (cookie, step) = match step {
+        LoginStep::Complete { cookie } => (cookie, "complete"),
+        LoginStep::SecondFactor { cookie, enrol } => {
+            (cookie, if enrol { "enrol" } else { "second_factor" })
+        }
+    };
+    Ok((
+        [(SET_COOKIE, session::set_cookie(&state.security, &cookie))],
+        Json(LoginResponse { step: step.into() }),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CodeRequest {
+    pub code: String,
+}
+
+/// Completes a staff login with the current TOTP code. Sets a new session cookie.
+#[utoipa::path(post, path = "/api/v1/session/second-factor", request_body = CodeRequest,
+    responses((status = 200, body = LoginResponse), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn second_factor(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    prefs: Prefs,
+    Json(req): Json<CodeRequest>,
+) -> ApiResult<Response> {
+    let cookie = login::second_factor(&state, &signed, &req.code, None)
+        .await
+        .map_err(|e| ApiError(e, prefs.lang))?;
+    Ok((
+        [(SET_COOKIE, session::set_cookie(&state.security, &cookie))],
+        Json(LoginResponse {
+            step: "complete".into(),
+        }),
+    )
+        .into_response())
+}
+
+/// Signs out: the session ends on the server.
+#[utoipa::path(delete, path = "/api/v1/session", responses((status = 204)))]
+pub async fn delete_session(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    prefs: Prefs,
+) -> ApiResult<Response> {
+    login::logout(&state, &signed)
+        .await
+        .map_err(|e| ApiError(e, prefs.lang))?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [session::clear_cookie(&state.security)],
+    )
+        .into_response())
+}
+
+/// An account as the API shows it: personal numbers masked.
+#[derive(Serialize, ToSchema)]
+pub struct AccountView {
+    pub id: String,
+    /// `applicant` or `staff`.
+    pub kind: String,
+    pub name: String,
+    /// `self_registered`, `single_sign_on` or `in_person`.
+    pub assurance: String,
+    /// Staff only.
+    pub login: Option<String>,
+    pub organization: Option<String>,
+    pub document_kind: Option<String>,
+    /// e.g. 110105********002X.
+    pub document_number: Option<String>,
+    /// e.g. 138****5678.
+    pub phone: Option<String>,
+    pub disabled: bool,
+    pub grants: Vec<GrantView>,
+    /// The session's CSRF token (send it as `X-CSRF-Token` with cookie requests).
+    pub csrf_token: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GrantView {
+    pub id: Option<String>,
+    pub role: String,
+    pub division: String,
+    pub matters: Vec<String>,
+    pub unmask: bool,
+}
+
+fn grant_view(id: Option<String>, g: &Grant) -> GrantView {
+    GrantView {
+        id,
+        role: g.role.key().into(),
+        division: g.division.clone(),
+        matters: g.matters.clone(),
+        unmask: g.unmask,
+    }
+}
+
+async fn account_view(state: &AppState, id: &str) -> Result<Option<AccountView>, AppError> {
+    let Some(a) = state.store.account(id).await? else {
+        return Ok(None);
+    };
+    let person = state.store.person(&a.id).await?;
+    let grants = state
+        .store
+        .grants_of(&a.id)
+        .await?
+        .iter()
+        .map(|g| grant_view(Some(g.id.clone()), &g.grant))
+        .collect();
+    Ok(Some(AccountView {
+        kind: a.kind.key().into(),
+        name: a.display_name.clone(),
+        assurance: a.assurance.key().into(),
+        login: (a.kind == AccountKind::Staff).then(|| a.login.clone()),
+        organization: a.organization.clone(),
+        document_kind: person.as_ref().map(|p| p.document_kind.clone()),
+        document_number: person.as_ref().map(|p| p.document_masked.clone()),
+        phone: person.as_ref().map(|p| p.phone_masked.clone()),
+        disabled: a.disabled_at.is_some(),
+        grants,
+        csrf_token: None,
+        id: a.id,
+    }))
+}
+
+/// The signed-in account.
+#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = AccountView), (status = 401, body = crate::api::ErrorBody)))]
+pub async fn me(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    prefs: Prefs,
+) -> ApiResult<Json<AccountView>> {
+    let mut view = account_view(&state, &signed.account.id)
+        .await
+        .map_err(|e| ApiError(e, prefs.lang))?
+        .ok_or(ApiError(AppError::Unauthorized, prefs.lang))?;
+    view.csrf_token = signed.session.as_ref().map(|s| s.csrf_token.clone());
+    Ok(Json(view))
+}
+
+/// Registers an applicant and signs them in.
+#[utoipa::path(post, path = "/api/v1/applicants", request_body = Registration,
+    responses((status = 201, body = LoginResponse), (status = 409, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn register(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    prefs: Prefs,
+    Json(req): Json<Registration>,
+) -> ApiResult<Response> {
+    let cookie = login::register(&state, &req, ip)
+        .await
+        .map_err(|e| ApiError(e, prefs.lang))?;
+    Ok((
+        StatusCode::CREATED,
+        [(SET_COOKIE, session::set_cookie(&state.security, &cookie))],
+        Json(LoginResponse {
+            step: "complete".into(),
+        }),
+    )
+        .into_response())
+}
+
+/// Refuses access to someone else's object: 404, and an `access_denied` audit record.
+async fn foreign(
+    state: &AppState,
+    signed: &Signed,
+    uri: &Uri,
+    lang: crate::i18n::Lang,
+) -> ApiError {
+    let mut record = signed.audit(
+        state.clock.now(),
+        AuditEvent::AccessDenied,
+        Some(format!("GET {}", uri.path())),
+        Outcome::Denied,
+    );
+    record.detail = "not the caller's object".into();
+    if let Err(e) = state.store.append_audit(record).await {
+        return ApiError(e.into(), lang);
+    }
+    ApiError(AppError::NotFound(uri.path().to_string()), lang)
+}
+
+/// One account: your own, or (security administrator) a staff account.
+#[utoipa::path(get, path = "/api/v1/accounts/{id}", params(("id" = String, Path)),
+    responses((status = 200, body = AccountView), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn account(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    prefs: Prefs,
+    uri: Uri,
+) -> ApiResult<Json<AccountView>> {
+    let own = id == signed.account.id;
+    let view = account_view(&state, &id)
+        .await
+        .map_err(|e| ApiError(e, prefs.lang))?;
+    match view {
+        Some(v) if own => Ok(Json(v)),
+        Some(v)
+            if v.kind == "staff"
+                && signed.holds(onetrip_domain::access::Permission::ManageStaff) =>
+        {
+            Ok(Json(v))
+        }
+        _ => Err(foreign(&state, &signed, &uri, prefs.lang).await),
+    }
+}
+
+/// Full identity numbers of an applicant.
+#[derive(Serialize, ToSchema)]
+pub struct IdentityView {
+    pub document_kind: String,
+    pub document_number: String,
+    pub phone: String,
+}
+
+/// An applicant's identity and phone numbers in full: staff whose grant allows unmasking
+/// only; each view is recorded in the audit log.
+#[utoipa::path(get, path = "/api/v1/accounts/{id}/identity", params(("id" = String, Path)),
+    responses((status = 200, body = IdentityView), (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn identity(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    prefs: Prefs,
+) -> ApiResult<Json<IdentityView>> {
+    let lang = prefs.lang;
+    let person = state
+        .store
+        .person(&id)
+        .await
+        .map_err(|e| ApiError(e.into(), lang))?
+        .ok_or_else(|| ApiError(AppError::NotFound(id.clone()), lang))?;
+    let c = &state.security.cipher;
+    let document_number = c
+        .open_field("person.document", &person.document_sealed)
+        .map_err(|e| ApiError(e.into(), lang))?;
+    let phone = c
+        .open_field("person.phone", &person.phone_sealed)
+        .map_err(|e| ApiError(e.into(), lang))?;
+    state
+        .store
+        .append_audit(signed.audit(
+            state.clock.now(),
+            AuditEvent::Unmasked,
+            Some(id.clone()),
+            Outcome::Success,
+        ))
+        .await
+        .map_err(|e| ApiError(e.into(), lang))?;
+    Ok(Json(IdentityView {
+        document_kind: person.document_kind,
+        document_number,
+        phone,
+    }))
+}
+
+/// Every staff account with its grants (security administrator).
+#[utoipa::path(get, path = "/api/v1/staff", responses((status = 200, body = [AccountView]), (status = 403, body = crate::api::ErrorBody)))]
+pub async fn list_staff(
+    State(state): State<AppState>,
+    prefs: Prefs,
+) -> ApiResult<Json<Vec<AccountView>>> {
+    let lang = prefs.lang;
+    let accounts = state
+        .store
+        .staff_accounts()
+        .await
+        .map_err(|e| ApiError(e.into(), lang))?;
+    let mut out = Vec::with_capacity(accounts.len());
+    for a in accounts {
+        if let Some(v) = account_view(&state, &a.id)
+            .await
+            .map_err(|e| ApiError(e, lang))?
+        {
+            out.push(v);
+        }
+    }
+    Ok(Json(out))
+}
+
+/// Creates a staff account (security administrator).
+#[utoipa::path(post, path = "/api/v1/staff", request_body = NewStaff,
+    responses((status = 201, body = AccountView), (status = 409, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn create_staff(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    prefs: Prefs,
+    Json(req): Json<NewStaff>,
+) -> ApiResult<(StatusCode, Json<AccountView>)> {
+    let lang = prefs.lang;
+    let a = admin(&state)
+        .create(&actor(&signed), &req)
+        .await
+        .map_err(|e| ApiError(e, lang))?;
+    let view = account_view(&state, &a.id)
+        .await
+        .map_err(|e| ApiError(e, lang))?
+        .ok_or_else(|| ApiError(AppError::Internal("account vanished".into()), lang))?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct GrantRequest {
+    /// A role key, e.g. `window_clerk`, `approver`, `security_admin`.
+    pub role: String,
+    /// GB/T 2260 code of the top of the subtree.
+    pub division: String,
+    #[serde(default)]
+    pub matters: Vec<String>,
+    #[serde(default)]
+    pub unmask: bool,
+}
+
+/// Grants a role (security administrator). A second administrator role is refused.
+#[utoipa::path(post, path = "/api/v1/staff/{id}/grants", params(("id" = String, Path)), request_body = GrantRequest,
+    responses((status = 201, body = GrantView), (status = 404, body = crate::api::ErrorBody), (status = 409, body = crate::api::ErrorBody)))]
+pub async fn add_grant(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    prefs: Prefs,
+    Json(req): Json<GrantRequest>,
+) -> ApiResult<(StatusCode, Json<GrantView>)> {
+    let lang = prefs.lang;
+    let role = Role::from_key(&req.role).ok_or_else(|| {
+        ApiError(
+            AppError::Invalid {
+                field: "role".into(),
+                message: format!("没有这个角色：{}", req.role),
+            },
+            lang,
+        )
+    })?;
+    let grant = Grant {
+        role,
+        division: req.division,
+        matters: req.matters,
+        unmask: req.unmask,
+    };
+    let stored = admin(&state)
+        .grant(&actor(&signed), &id, grant)
+        .await
+        .map_err(|e| ApiError(e, lang))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(grant_view(Some(stored.id), &stored.grant)),
+    ))
+}
+
+/// Revokes a grant (security administrator).
+#[utoipa::path(delete, path = "/api/v1/grants/{id}", params(("id" = String, Path)), responses((status = 204), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn revoke_grant(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    prefs: Prefs,
+) -> ApiResult<StatusCode> {
+    admin(&state)
+        .revoke(&actor(&signed), &id)
+        .await
+        .map_err(|e| ApiError(e, prefs.lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Disables a staff account; its sessions end at once (security administrator).
+#[utoipa::path(post, path = "/api/v1/staff/{id}/disable", params(("id" = String, Path)), responses((status = 204), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn disable_staff(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    prefs: Prefs,
+) -> ApiResult<StatusCode> {
+    admin(&state)
+        .set_disabled(&actor(&signed), &id, true)
+        .await
+        .map_err(|e| ApiError(e, prefs.lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Enables a disabled staff account (security administrator).
+#[utoipa::path(post, path = "/api/v1/staff/{id}/enable", params(("id" = String, Path)), responses((status = 204), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn enable_staff(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    prefs: Prefs,
+) -> ApiResult<StatusCode> {
+    admin(&state)
+        .set_disabled(&actor(&signed), &id, false)
+        .await
+        .map_err(|e| ApiError(e, prefs.lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TokenRequest {
+    pub name: String,
+    /// Role keys whose grants the token carries (a subset of the account's).
+    pub scopes: Vec<String>,
+    /// Days until it expires; none means it lasts until revoked.
+    pub days: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenCreated {
+    pub id: String,
+    /// Shown once; only its hash is kept.
+    pub token: String,
+}
+
+/// Issues an API token for a staff account, e.g. a department's own system (security
+/// administrator).
+#[utoipa::path(post, path = "/api/v1/staff/{id}/tokens", params(("id" = String, Path)), request_body = TokenRequest,
+    responses((status = 201, body = TokenCreated), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn create_token(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    prefs: Prefs,
+    Json(req): Json<TokenRequest>,
+) -> ApiResult<(StatusCode, Json<TokenCreated>)> {
+    let lang = prefs.lang;
+    let fail = |e: AppError| ApiError(e, lang);
+    let account = admin(&state).staff(&id).await.map_err(fail)?;
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > 64 {
+        return Err(fail(AppError::Invalid {
+            field: "name".into(),
+            message: "请填写令牌名称（最多 64 个字）".into(),
+        }));
+    }
+    if let Some(bad) = req.scopes.iter().find(|s| Role::from_key(s).is_none()) {
+        return Err(fail(AppError::Invalid {
+            field: "scopes".into(),
+            message: format!("没有这个角色：{bad}"),
+        }));
+    }
+    let secret = onetrip_vault::new_secret().map_err(|e| fail(e.into()))?;
+    let token = format!("ot_{secret}");
+    let now = state.clock.now();
+    let record = ApiToken {
+        id: onetrip_store::new_id(),
+        account_id: account.id.clone(),
+        name: name.to_string(),
+        token_hash: onetrip_vault::secret_hash(&token),
+        scopes: req.scopes,
+        created_at: now,
+        expires_at: req.days.map(|d| now + chrono::Duration::days(i64::from(d))),
+        revoked_at: None,
+    };
+    let id = record.id.clone();
+    state
+        .store
+        .create_token(
+            record,
+            signed.audit(
+                now,
+                AuditEvent::TokenCreated,
+                Some(account.id),
+                Outcome::Success,
+            ),
+        )
+        .await
+        .map_err(|e| fail(e.into()))?;
+    Ok((StatusCode::CREATED, Json(TokenCreated { id, token })))
+}
+
+/// Revokes an API token (security administrator).
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", params(("id" = String, Path)), responses((status = 204), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    prefs: Prefs,
+) -> ApiResult<StatusCode> {
+    let now = state.clock.now();
+    state
+        .store
+        .revoke_token(
+            &id,
+            signed.audit(
+                now,
+                AuditEvent::TokenRevoked,
+                Some(id.clone()),
+                Outcome::Success,
+            ),
+        )
+        .await
+        .map_err(|e| ApiError(e.into(), prefs.lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The audit log, newest first, with the page's filters (`from`, `until` as China dates,
+/// `actor`, `event`, `outcome`, `before`, `limit`) (audit administrator).
+#[utoipa::path(get, path = "/api/v1/audit", responses((status = 200, body = [Object]), (status = 400, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody)))]
+pub async fn audit(
+    State(state): State<AppState>,
+    prefs: Prefs,
+    uri: Uri,
+) -> ApiResult<Json<Vec<AuditEntry>>> {
+    let lang = prefs.lang;
+    let filter = audit_filter(&Params::parse(uri.query())).map_err(|e| ApiError(e, lang))?;
+    Ok(Json(
+        state
+            .store
+            .audit_entries(&filter)
+            .await
+            .map_err(|e| ApiError(e.into(), lang))?,
+    ))
+}

@@ -1,0 +1,347 @@
+//! Pages of one's own account: sign in (password, then TOTP with enrolment for staff),
+//! register as an applicant, my account, sign out.
+
+use crate::auth::client::ClientIp;
+use crate::auth::login::{self, LoginStep, Registration};
+use crate::auth::{session, Signed};
+use crate::error::AppError;
+use crate::pages::{render, Chrome, PageError, PageResult};
+use crate::params::Prefs;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::http::header::SET_COOKIE;
+use axum::http::Uri;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use onetrip_domain::access::Role;
+use onetrip_domain::auth::TotpSecret;
+use onetrip_domain::person::DocumentKind;
+use onetrip_store::AccountKind;
+use serde::Deserialize;
+
+/// A local path to go to after signing in; anything else goes to `/me`.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/me".to_string(),
+    }
+}
+
+/// One row of the demo banner.
+pub struct DemoAccount {
+    pub login: String,
+    pub role: String,
+    pub code: String,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    c: &'a Chrome,
+    next: String,
+    login: String,
+    error: Option<String>,
+    demo: Vec<DemoAccount>,
+    demo_password: &'static str,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// In demo mode: every staff account, its role and its current code.
+async fn demo_accounts(state: &AppState, c: &Chrome) -> Vec<DemoAccount> {
+    if !state.security.config.demo {
+        return Vec::new();
+    }
+    let Ok(accounts) = state.store.staff_accounts().await else {
+        return Vec::new();
+    };
+    let now = state.clock.now().timestamp();
+    let mut out = Vec::new();
+    for a in accounts {
+        let role = match state.store.grants_of(&a.id).await {
+            Ok(g) => g
+                .first()
+                .map(|g| c.label("role", g.grant.role.key()).into_owned())
+                .unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        let code = a
+            .totp_secret
+            .as_deref()
+            .and_then(|s| state.security.cipher.open_field("account.totp", s).ok())
+            .and_then(|b32| TotpSecret::from_base32(&b32))
+            .map(|s| s.code_at(now))
+            .unwrap_or_default();
+        out.push(DemoAccount {
+            login: a.login,
+            role,
+            code,
+        });
+    }
+    out
+}
+
+pub async fn login_form(State(state): State<AppState>, prefs: Prefs, uri: Uri) -> PageResult {
+    let c = Chrome::new(prefs, &uri);
+    let params = crate::params::Params::parse(uri.query());
+    let demo = demo_accounts(&state, &c).await;
+    render(
+        &LoginPage {
+            c: &c,
+            next: safe_next(params.get("next")),
+            login: String::new(),
+            error: None,
+            demo,
+            demo_password: crate::auth::demo::DEMO_PASSWORD,
+        },
+        &c,
+    )
+}
+
+fn with_cookie(state: &AppState, cookie: &str, to: &str) -> Response {
+    (
+        [(SET_COOKIE, session::set_cookie(&state.security, cookie))],
+        Redirect::to(to),
+    )
+        .into_response()
+}
+
+pub async fn login_submit(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    prefs: Prefs,
+    uri: Uri,
+    Form(form): Form<LoginForm>,
+) -> PageResult {
+    let next = safe_next(form.next.as_deref());
+    match login::password_login(&state, &form.login, &form.password, ip).await {
+        Ok(LoginStep::Complete { cookie }) => Ok(with_cookie(&state, &cookie, &next)),
+        Ok(LoginStep::SecondFactor { cookie, .. }) => {
+            Ok(with_cookie(&state, &cookie, "/login/second-factor"))
+        }
+        Err(e @ (AppError::LoginFailed | AppError::TooMany(_))) => {
+            let c = Chrome::new(prefs, &uri);
+            let demo = demo_accounts(&state, &c).await;
+            let status = e.status();
+            let page = LoginPage {
+                c: &c,
+                next,
+                login: form.login.chars().take(64).collect(),
+                error: Some(e.message(c.lang)),
+                demo,
+                demo_password: crate::auth::demo::DEMO_PASSWORD,
+            };
+            render(&page, &c).map(|r| (status, r).into_response())
+        }
+        Err(e) => Err(PageError::new(e, prefs, &uri)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "second_factor.html")]
+struct SecondFactorPage<'a> {
+    c: &'a Chrome,
+    csrf: String,
+    /// Enrolment: the QR code, the secret as text, and the sealed secret for the form.
+    enrol: Option<(String, String, String)>,
+    error: Option<String>,
+}
+
+fn qr_svg(text: &str) -> Result<String, AppError> {
+    let code =
+        qrcode::QrCode::new(text.as_bytes()).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(240, 240)
+        .build())
+}
+
+fn second_factor_page(
+    state: &AppState,
+    signed: &Signed,
+    c: &Chrome,
+    error: Option<String>,
+) -> PageResult {
+    let csrf = signed
+        .session
+        .as_ref()
+        .map(|s| s.csrf_token.clone())
+        .unwrap_or_default();
+    let enrol = if signed.account.totp_secret.is_none() {
+        let (secret, sealed) = crate::page_try!(c.clone(), login::pending_secret(state, signed));
+        let uri = secret.provisioning_uri("一次办 OneTrip", &signed.account.login);
+        let svg = crate::page_try!(c.clone(), qr_svg(&uri));
+        Some((svg, group(&secret), sealed))
+    } else {
+        None
+    };
+    render(
+        &SecondFactorPage {
+            c,
+            csrf,
+            enrol,
+            error,
+        },
+        c,
+    )
+}
+
+/// The base32 secret in groups of four, for typing into an app by hand.
+fn group(secret: &TotpSecret) -> String {
+    secret
+        .to_base32()
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub async fn second_factor_form(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    prefs: Prefs,
+    uri: Uri,
+) -> PageResult {
+    let c = Chrome::new(prefs, &uri);
+    second_factor_page(&state, &signed, &c, None)
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    pending: Option<String>,
+}
+
+pub async fn second_factor_submit(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    prefs: Prefs,
+    uri: Uri,
+    Form(form): Form<CodeForm>,
+) -> PageResult {
+    match login::second_factor(&state, &signed, &form.code, form.pending.as_deref()).await {
+        Ok(cookie) => Ok(with_cookie(&state, &cookie, "/me")),
+        Err(e @ (AppError::Invalid { .. } | AppError::TooMany(_))) => {
+            let c = Chrome::new(prefs, &uri);
+            let status = e.status();
+            let message = e.message(c.lang);
+            second_factor_page(&state, &signed, &c, Some(message))
+                .map(|r| (status, r).into_response())
+        }
+        Err(e) => Err(PageError::new(e, prefs, &uri)),
+    }
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    signed: Option<Extension<Signed>>,
+    prefs: Prefs,
+    uri: Uri,
+) -> PageResult {
+    if let Some(Extension(s)) = signed {
+        if let Err(e) = login::logout(&state, &s).await {
+            return Err(PageError::new(e, prefs, &uri));
+        }
+    }
+    Ok(([session::clear_cookie(&state.security)], Redirect::to("/")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage<'a> {
+    c: &'a Chrome,
+    kinds: &'static [DocumentKind],
+    form: Option<Registration>,
+    error: Option<(String, String)>,
+}
+
+pub async fn register_form(prefs: Prefs, uri: Uri) -> PageResult {
+    let c = Chrome::new(prefs, &uri);
+    render(
+        &RegisterPage {
+            c: &c,
+            kinds: DocumentKind::ALL,
+            form: None,
+            error: None,
+        },
+        &c,
+    )
+}
+
+pub async fn register_submit(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    prefs: Prefs,
+    uri: Uri,
+    Form(form): Form<Registration>,
+) -> PageResult {
+    match login::register(&state, &form, ip).await {
+        Ok(cookie) => Ok(with_cookie(&state, &cookie, "/me")),
+        Err(e @ (AppError::Invalid { .. } | AppError::Conflict { .. } | AppError::TooMany(_))) => {
+            let c = Chrome::new(prefs, &uri);
+            let status = e.status();
+            let field = e.field().unwrap_or_default().to_string();
+            let message = e.message(c.lang);
+            let mut kept = form;
+            kept.password.clear();
+            let page = RegisterPage {
+                c: &c,
+                kinds: DocumentKind::ALL,
+                form: Some(kept),
+                error: Some((field, message)),
+            };
+            render(&page, &c).map(|r| (status, r).into_response())
+        }
+        Err(e) => Err(PageError::new(e, prefs, &uri)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "me.html")]
+struct MePage<'a> {
+    c: &'a Chrome,
+    signed: &'a Signed,
+    person: Option<onetrip_store::PersonRecord>,
+    roles: Vec<(Role, String, usize)>,
+}
+
+pub async fn me(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    prefs: Prefs,
+    uri: Uri,
+) -> PageResult {
+    let c = Chrome::new(prefs, &uri);
+    let person = if signed.account.kind == AccountKind::Applicant {
+        crate::page_try!(c, state.store.person(&signed.account.id).await)
+    } else {
+        None
+    };
+    let view = state.view.get();
+    let roles = signed
+        .grants
+        .iter()
+        .map(|g| (g.role, view.division_name(&g.division), g.matters.len()))
+        .collect();
+    render(
+        &MePage {
+            c: &c,
+            signed: &signed,
+            person,
+            roles,
+        },
+        &c,
+    )
+}

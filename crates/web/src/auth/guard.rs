@@ -1,0 +1,243 @@
+//! The route guard: every route declares its [`Access`]; the guard resolves who is asking
+//! (session cookie or API token), refuses by default, records refusals in the audit log,
+//! and hands the handler a [`Signed`] principal.
+
+use crate::auth::{client, session};
+use crate::error::{ApiError, AppError};
+use crate::pages::PageError;
+use crate::params::Prefs;
+use crate::state::AppState;
+use axum::extract::{Request, State};
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use onetrip_domain::access::{holds, Grant, Permission};
+use onetrip_domain::audit::{AuditEvent, AuditRecord, Outcome};
+use onetrip_store::{Account, AccountKind, Session, SessionStage};
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// A session whose password was accepted and whose second factor is due.
+    SecondFactor,
+    /// Any signed-in account (handlers check that objects are the caller's own).
+    SignedIn,
+    /// Staff holding this permission in some grant (handlers check the object's scope).
+    Staff(Permission),
+    /// Staff whose grant allows seeing personal numbers in full (each view is recorded).
+    Unmask,
+}
+
+/// The account a request acts as.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub account: Account,
+    pub grants: Vec<Grant>,
+    /// None for API tokens.
+    pub session: Option<Session>,
+    /// The client address (after the trusted-proxy rule).
+    pub source: String,
+}
+
+impl Signed {
+    pub fn holds(&self, permission: Permission) -> bool {
+        holds(&self.grants, permission)
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.account.kind == AccountKind::Staff
+    }
+
+    /// Whether some grant lets the holder see personal numbers in full.
+    pub fn may_unmask(&self) -> bool {
+        self.grants.iter().any(|g| g.unmask)
+    }
+
+    /// An audit record with this principal as the actor.
+    pub fn audit(
+        &self,
+        at: chrono::DateTime<chrono::Utc>,
+        event: AuditEvent,
+        object: Option<String>,
+        outcome: Outcome,
+    ) -> AuditRecord {
+        AuditRecord {
+            at,
+            actor: Some(self.account.id.clone()),
+            source: self.source.clone(),
+            event,
+            object,
+            outcome,
+            detail: String::new(),
+        }
+    }
+}
+
+/// What a refused request gets: pages a login redirect or an error page in the visitor's
+/// language, the API a JSON error.
+pub(crate) fn refuse(parts: &Parts, error: AppError) -> Response {
+    let prefs = Prefs::of(parts);
+    let path = parts.uri.path();
+    if path.starts_with("/api/") {
+        return ApiError(error, prefs.lang).into_response();
+    }
+    if matches!(error, AppError::Unauthorized) && parts.method == axum::http::Method::GET {
+        let next = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        let encoded =
+            percent_encoding::utf8_percent_encode(next, percent_encoding::NON_ALPHANUMERIC);
+        return Redirect::to(&format!("/login?next={encoded}")).into_response();
+    }
+    PageError::new(error, prefs, &parts.uri).into_response()
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+/// Resolves the caller from the session cookie or an API token.
+pub async fn resolve(state: &AppState, parts: &Parts) -> Result<Option<Signed>, AppError> {
+    let security = &state.security;
+    let source = client::client_ip(parts, &security.config.trusted_proxies).to_string();
+    let now = state.clock.now();
+    if let Some(token) = bearer(&parts.headers) {
+        let Some((t, account)) = state
+            .store
+            .token(&onetrip_vault::secret_hash(token))
+            .await?
+        else {
+            return Err(AppError::Unauthorized);
+        };
+        if t.expires_at.is_some_and(|e| e <= now) || account.disabled_at.is_some() {
+            return Err(AppError::Unauthorized);
+        }
+        let grants = state
+            .store
+            .grants_of(&account.id)
+            .await?
+            .into_iter()
+            .map(|g| g.grant)
+            .filter(|g| t.scopes.iter().any(|s| s == g.role.key()))
+            .collect();
+        return Ok(Some(Signed {
+            account,
+            grants,
+            session: None,
+            source,
+        }));
+    }
+    let Some(id) = session::session_cookie(parts, security) else {
+        return Ok(None);
+    };
+    let Some((session, account)) = session::load(&state.store, security, id, now).await? else {
+        return Ok(None);
+    };
+    let grants = if account.kind == AccountKind::Staff && session.stage == SessionStage::Complete {
+        state
+            .store
+            .grants_of(&account.id)
+            .await?
+            .into_iter()
+            .map(|g| g.grant)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Some(Signed {
+        account,
+        grants,
+        session: Some(session),
+        source,
+    }))
+}
+
+/// Checks `access` for the request and passes the principal on as an extension.
+pub async fn guard(
+    state: State<AppState>,
+    access: Access,
+    request: Request,
+    next: Next,
+) -> Response {
+    let State(state) = state;
+    let (mut parts, body) = request.into_parts();
+    let signed = match access {
+        Access::Public
+            if session::session_cookie(&parts, &state.security).is_none()
+                && bearer(&parts.headers).is_none() =>
+        {
+            None
+        }
+        _ => match resolve(&state, &parts).await {
+            Ok(s) => s,
+            Err(e) if access == Access::Public => {
+                if !matches!(e, AppError::Unauthorized) {
+                    e.log();
+                }
+                None
+            }
+            Err(e) => return refuse(&parts, e),
+        },
+    };
+    let complete = signed.as_ref().filter(|s| {
+        s.session
+            .as_ref()
+            .is_none_or(|x| x.stage == SessionStage::Complete)
+    });
+    let verdict: Result<(), AppError> = match access {
+        Access::Public => Ok(()),
+        Access::SecondFactor => match &signed {
+            Some(s)
+                if s.session
+                    .as_ref()
+                    .is_some_and(|x| x.stage == SessionStage::SecondFactor) =>
+            {
+                Ok(())
+            }
+            Some(_) if complete.is_some() => Err(AppError::Forbidden),
+            _ => Err(AppError::Unauthorized),
+        },
+        Access::SignedIn => match complete {
+            Some(_) => Ok(()),
+            None => Err(AppError::Unauthorized),
+        },
+        Access::Staff(permission) => match complete {
+            Some(s) if s.is_staff() && s.holds(permission) => Ok(()),
+            Some(_) => Err(AppError::Forbidden),
+            None => Err(AppError::Unauthorized),
+        },
+        Access::Unmask => match complete {
+            Some(s) if s.is_staff() && s.may_unmask() => Ok(()),
+            Some(_) => Err(AppError::Forbidden),
+            None => Err(AppError::Unauthorized),
+        },
+    };
+    if let Err(e) = verdict {
+        if let (AppError::Forbidden, Some(s)) = (&e, &signed) {
+            let mut record = s.audit(
+                state.clock.now(),
+                AuditEvent::AccessDenied,
+                Some(format!("{} {}", parts.method, parts.uri.path())),
+                Outcome::Denied,
+            );
+            record.detail = format!("{access:?}");
+            if let Err(err) = state.store.append_audit(record).await {
+                return refuse(&parts, err.into());
+            }
+        }
+        return refuse(&parts, e);
+    }
+    if let Some(s) = signed {
+        parts.extensions.insert(s);
+    }
+    next.run(Request::from_parts(parts, body)).await
+}

@@ -1,0 +1,472 @@
+//! The login steps and account self-service, shared by pages and the API: password
+//! (identical answer for unknown account and wrong password, lockout per account, rate
+//! limit per address, bounded hashing), the TOTP second factor (enrolment, no reuse of a
+//! code), applicant registration, logout.
+
+use crate::auth::{session, unix, Signed, DOCUMENT_INDEX, PHONE_INDEX};
+use crate::error::AppError;
+use crate::state::AppState;
+use chrono::{DateTime, Utc};
+use onetrip_domain::audit::{AuditEvent, AuditRecord, Outcome};
+use onetrip_domain::auth::TotpSecret;
+use onetrip_domain::person::{
+    Assurance, DocumentKind, IdentityDocument, MobileNumber, PersonName, ResidentIdNumber,
+};
+use onetrip_store::{Account, AccountKind, NewAccount, PersonRecord, SessionStage, StoreError};
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// How long a login waits for a free hashing slot before answering "busy".
+const HASHING_WAIT: Duration = Duration::from_secs(3);
+/// Where TOTP secrets are sealed.
+const TOTP_CONTEXT: &str = "account.totp";
+
+/// Where a correct password leads.
+#[derive(Debug)]
+pub enum LoginStep {
+    /// Signed in (applicants).
+    Complete { cookie: String },
+    /// Staff: the second factor is due; `enrol` when none is set up yet.
+    SecondFactor { cookie: String, enrol: bool },
+}
+
+fn record(
+    now: DateTime<Utc>,
+    source: IpAddr,
+    event: AuditEvent,
+    object: Option<&str>,
+    outcome: Outcome,
+    detail: &str,
+) -> AuditRecord {
+    AuditRecord {
+        at: now,
+        actor: None,
+        source: source.to_string(),
+        event,
+        object: object.map(str::to_string),
+        outcome,
+        detail: detail.to_string(),
+    }
+}
+
+/// Finds the account a login name designates: a staff login, an applicant's identity
+/// number, or an applicant's phone number when only one account has it.
+async fn find_account(state: &AppState, login: &str) -> Result<Option<Account>, StoreError> {
+    let login = login.trim();
+    if let Some(a) = state.store.account_by_login(login).await? {
+        if a.kind == AccountKind::Staff {
+            return Ok(Some(a));
+        }
+    }
+    let security = &state.security;
+    if let Ok(id) = ResidentIdNumber::parse(login) {
+        let key =
+            crate::auth::applicant_login(security, DocumentKind::ResidentIdCard.key(), id.as_str());
+        return state.store.account_by_login(&key).await;
+    }
+    if let Ok(phone) = MobileNumber::parse(login) {
+        let mut found = state
+            .store
+            .accounts_by_phone(&security.cipher.blind_index(PHONE_INDEX, phone.as_str()))
+            .await?;
+        if found.len() == 1 {
+            return Ok(found.pop());
+        }
+    }
+    Ok(None)
+}
+
+/// Checks a password. Every failure looks the same to the caller.
+pub async fn password_login(
+    state: &AppState,
+    login: &str,
+    password: &str,
+    source: IpAddr,
+) -> Result<LoginStep, AppError> {
+    let security = &state.security;
+    security.limiter.take(source).map_err(AppError::TooMany)?;
+    let _slot = tokio::time::timeout(HASHING_WAIT, security.hashing.acquire())
+        .await
+        .map_err(|_| AppError::Unavailable("password hashing is saturated".into()))?
+        .map_err(|_| AppError::Unavailable("password hashing is closed".into()))?;
+    let now = state.clock.now();
+    let account = find_account(state, login).await?;
+    let Some(account) = account else {
+        let pw = password.to_string();
+        let hasher = security.hasher.clone();
+        let _ = tokio::task::spawn_blocking(move || hasher.verify_decoy(&pw)).await;
+        state
+            .store
+            .append_audit(record(
+                now,
+                source,
+                AuditEvent::LoginFailed,
+                None,
+                Outcome::Failure,
+                "unknown account",
+            ))
+            .await?;
+        return Err(AppError::LoginFailed);
+    };
+    let locked = account.locked_until.is_some_and(|t| t > now);
+    let stored = account.password_hash.clone().unwrap_or_default();
+    let pw = password.to_string();
+    let hasher = security.hasher.clone();
+    let matches = tokio::task::spawn_blocking(move || {
+        if locked {
+            hasher.verify_decoy(&pw)
+        } else {
+            hasher.verify(&pw, &stored)
+        }
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    if locked || account.disabled_at.is_some() {
+        let why = if locked { "locked" } else { "disabled" };
+        state
+            .store
+            .append_audit(record(
+                now,
+                source,
+                AuditEvent::LoginFailed,
+                Some(&account.id),
+                Outcome::Denied,
+                why,
+            ))
+            .await?;
+        return Err(AppError::LoginFailed);
+    }
+    if !matches {
+        state
+            .store
+            .record_login_failure(
+                &account.id,
+                security.config.lock_after,
+                security.config.lock_for,
+                record(
+                    now,
+                    source,
+                    AuditEvent::LoginFailed,
+                    Some(&account.id),
+                    Outcome::Failure,
+                    "wrong password",
+                ),
+            )
+            .await?;
+        return Err(AppError::LoginFailed);
+    }
+    state.store.clear_login_failures(&account.id).await?;
+    match account.kind {
+        AccountKind::Applicant => {
+            let cookie = signed_in(state, &account, source, "password").await?;
+            Ok(LoginStep::Complete { cookie })
+        }
+        AccountKind::Staff => {
+            let (cookie, s) = session::new_session(
+                &account,
+                SessionStage::SecondFactor,
+                &source.to_string(),
+                now,
+                security,
+            )?;
+            state.store.create_session(s, None).await?;
+            Ok(LoginStep::SecondFactor {
+                cookie,
+                enrol: account.totp_secret.is_none(),
+            })
+        }
+    }
+}
+
+/// A new TOTP secret for enrolment, and the same secret sealed to this session (the form
+/// carries it back; it cannot be moved to another session).
+pub fn pending_secret(state: &AppState, signed: &Signed) -> Result<(TotpSecret, String), AppError> {
+    let secret = TotpSecret::from_bytes(onetrip_vault::random_bytes::<20>()?.to_vec());
+    let sealed = state
+        .security
+        .cipher
+        .seal(&pending_context(signed), &secret.to_base32())?;
+    Ok((secret, sealed))
+}
+
+fn pending_context(signed: &Signed) -> String {
+    format!(
+        "totp.pending:{}",
+        signed
+            .session
+            .as_ref()
+            .map(|s| s.id_hash.as_str())
+            .unwrap_or_default()
+    )
+}
+
+/// Checks the second factor (enrolling it first if `pending` carries a new secret) and
+/// completes the login with a new session id. A wrong code counts as a failed login.
+pub async fn second_factor(
+    state: &AppState,
+    signed: &Signed,
+    code: &str,
+    pending: Option<&str>,
+) -> Result<String, AppError> {
+    let security = &state.security;
+    let source: IpAddr = signed.source.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    security.limiter.take(source).map_err(AppError::TooMany)?;
+    let now = state.clock.now();
+    let account = &signed.account;
+    let (secret, enrolling) = match (&account.totp_secret, pending) {
+        (Some(sealed), _) => (security.cipher.open_field(TOTP_CONTEXT, sealed)?, false),
+        (None, Some(p)) => (
+            security
+                .cipher
+                .open_field(&pending_context(signed), p)
+                .map_err(|_| AppError::Csrf)?,
+            true,
+        ),
+        (None, None) => {
+            return Err(AppError::Invalid {
+                field: "code".into(),
+                message: "请先设置动态验证码".into(),
+            })
+        }
+    };
+    let secret = TotpSecret::from_base32(&secret)
+        .ok_or_else(|| AppError::Internal("stored TOTP secret".into()))?;
+    let last = if enrolling {
+        None
+    } else {
+        account.totp_last_step
+    };
+    let step = secret.verify(code, unix(state.clock.as_ref()), last);
+    let Some(step) = step else {
+        let mut audit = record(
+            now,
+            source,
+            AuditEvent::LoginFailed,
+            Some(&account.id),
+            Outcome::Failure,
+            "wrong or reused code",
+        );
+        audit.actor = Some(account.id.clone());
+        state
+            .store
+            .record_login_failure(
+                &account.id,
+                security.config.lock_after,
+                security.config.lock_for,
+                audit,
+            )
+            .await?;
+        return Err(AppError::Invalid {
+            field: "code".into(),
+            message: "验证码不正确或已使用过".into(),
+        });
+    };
+    if enrolling {
+        let sealed = security.cipher.seal(TOTP_CONTEXT, &secret.to_base32())?;
+        state
+            .store
+            .set_totp(
+                &account.id,
+                Some(sealed),
+                signed.audit(
+                    now,
+                    AuditEvent::SecondFactorEnrolled,
+                    Some(account.id.clone()),
+                    Outcome::Success,
+                ),
+            )
+            .await?;
+    }
+    if !state.store.claim_totp_step(&account.id, step).await? {
+        return Err(AppError::Invalid {
+            field: "code".into(),
+            message: "验证码不正确或已使用过".into(),
+        });
+    }
+    let old = signed
+        .session
+        .as_ref()
+        .map(|s| s.id_hash.clone())
+        .unwrap_or_default();
+    let (cookie, new) = session::new_session(
+        account,
+        SessionStage::Complete,
+        &signed.source,
+        now,
+        security,
+    )?;
+    let mut audit = signed.audit(
+        now,
+        AuditEvent::LoginSucceeded,
+        Some(account.id.clone()),
+        Outcome::Success,
+    );
+    audit.detail = "password + totp".into();
+    state.store.replace_session(&old, new, Some(audit)).await?;
+    Ok(cookie)
+}
+
+/// Ends the caller's session.
+pub async fn logout(state: &AppState, signed: &Signed) -> Result<(), AppError> {
+    if let Some(s) = &signed.session {
+        let now = state.clock.now();
+        state
+            .store
+            .end_session(
+                &s.id_hash,
+                Some(signed.audit(now, AuditEvent::Logout, None, Outcome::Success)),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// An applicant's registration form.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+pub struct Registration {
+    pub name: String,
+    /// `resident_id_card` (default), `hk_macao_residence_permit`, `taiwan_residence_permit`,
+    /// `foreign_permanent_residence` or `passport`.
+    #[serde(default = "default_kind")]
+    pub document_kind: String,
+    pub document_number: String,
+    pub phone: String,
+    pub password: String,
+}
+
+fn default_kind() -> String {
+    DocumentKind::ResidentIdCard.key().to_string()
+}
+
+fn invalid(field: &str, e: impl std::fmt::Display) -> AppError {
+    AppError::Invalid {
+        field: field.to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// An applicant's identity as stored: numbers sealed, blind-indexed and masked.
+pub(crate) fn person_record(
+    security: &crate::auth::Security,
+    name: &str,
+    document: &IdentityDocument,
+    phone: &MobileNumber,
+) -> Result<PersonRecord, onetrip_vault::VaultError> {
+    let c = &security.cipher;
+    let kind = document.kind().key();
+    Ok(PersonRecord {
+        name: name.to_string(),
+        document_kind: kind.to_string(),
+        document_sealed: c.seal("person.document", document.number())?,
+        document_index: c.blind_index(DOCUMENT_INDEX, &format!("{kind}:{}", document.number())),
+        document_masked: document.masked(),
+        phone_sealed: c.seal("person.phone", phone.as_str())?,
+        phone_index: c.blind_index(PHONE_INDEX, phone.as_str()),
+        phone_masked: phone.masked(),
+    })
+}
+
+/// Registers an applicant (self-registered assurance) and signs them in.
+pub async fn register(
+    state: &AppState,
+    form: &Registration,
+    source: IpAddr,
+) -> Result<String, AppError> {
+    let security = &state.security;
+    security.limiter.take(source).map_err(AppError::TooMany)?;
+    let name = PersonName::parse(&form.name).map_err(|e| invalid("name", e))?;
+    let kind = DocumentKind::from_key(&form.document_kind)
+        .ok_or_else(|| invalid("document_kind", "证件类型不在可选范围内"))?;
+    let document = IdentityDocument::parse(kind, &form.document_number)
+        .map_err(|e| invalid("document_number", e))?;
+    if document
+        .birth_date()
+        .is_some_and(|b| b > state.clock.today())
+    {
+        return Err(invalid("document_number", "证件号码中的出生日期晚于今天"));
+    }
+    let phone = MobileNumber::parse(&form.phone).map_err(|e| invalid("phone", e))?;
+    security
+        .policy
+        .check(
+            &form.password,
+            &[document.number(), phone.as_str(), name.as_str()],
+        )
+        .map_err(|e| invalid("password", e))?;
+    let hash = {
+        let _slot = tokio::time::timeout(HASHING_WAIT, security.hashing.acquire())
+            .await
+            .map_err(|_| AppError::Unavailable("password hashing is saturated".into()))?
+            .map_err(|_| AppError::Unavailable("password hashing is closed".into()))?;
+        let hasher = security.hasher.clone();
+        let pw = form.password.clone();
+        tokio::task::spawn_blocking(move || hasher.hash(&pw))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(|e| AppError::Internal(e.to_string()))?
+    };
+    let login = crate::auth::applicant_login(security, kind.key(), document.number());
+    let person = person_record(security, name.as_str(), &document, &phone)?;
+    let now = state.clock.now();
+    let created = state
+        .store
+        .create_account(
+            NewAccount {
+                kind: AccountKind::Applicant,
+                login,
+                display_name: name.to_string(),
+                organization: None,
+                password_hash: Some(hash),
+                assurance: Assurance::SelfRegistered,
+                person: Some(person),
+            },
+            record(
+                now,
+                source,
+                AuditEvent::AccountCreated,
+                None,
+                Outcome::Success,
+                "self-registration",
+            ),
+        )
+        .await;
+    let account = match created {
+        Ok(a) => a,
+        Err(StoreError::Conflict(_)) => {
+            return Err(AppError::Conflict {
+                field: "document_number".into(),
+                message: "这个证件号码已经注册过，请直接登录；忘记密码请到窗口重置".into(),
+            })
+        }
+        Err(e) => return Err(e.into()),
+    };
+    signed_in(state, &account, source, "registration").await
+}
+
+/// Starts a complete session for an applicant and records the sign-in.
+async fn signed_in(
+    state: &AppState,
+    account: &Account,
+    source: IpAddr,
+    how: &str,
+) -> Result<String, AppError> {
+    let now = state.clock.now();
+    let (cookie, s) = session::new_session(
+        account,
+        SessionStage::Complete,
+        &source.to_string(),
+        now,
+        &state.security,
+    )?;
+    let mut audit = record(
+        now,
+        source,
+        AuditEvent::LoginSucceeded,
+        Some(&account.id),
+        Outcome::Success,
+        how,
+    );
+    audit.actor = Some(account.id.clone());
+    state.store.create_session(s, Some(audit)).await?;
+    Ok(cookie)
+}

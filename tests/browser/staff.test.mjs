@@ -1,0 +1,59 @@
+// Headless Chromium signs a window clerk in as a clerk would: login name and password,
+// then the six-digit code (read from the demo banner, which stands in for the phone),
+// lands on "my account", and signs out. A wrong code is refused first. Screenshots at
+// desktop width; axe-core must report no serious or critical violation.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, SHOTS, chrome, axe } from './common.mjs';
+
+/** The current code of a demo account, from the banner of the login page. */
+async function codeOf(page, login) {
+  await page.goto(`${BASE}/login`);
+  const row = page.locator('.banner.demo tr', { hasText: login }).first();
+  return (await row.locator('td').nth(2).innerText()).trim();
+}
+
+test('a window clerk signs in with password and one-time code, then signs out', async () => {
+  const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'zh-CN', ignoreHTTPSErrors: true });
+  const page = await context.newPage();
+  try {
+    await page.goto(`${BASE}/me`);
+    await page.waitForURL(/\/login\?next=/);
+    await page.screenshot({ path: `${SHOTS}staff-1-login.png`, fullPage: true });
+    await axe(page, 'login');
+    const password = (await page.locator('.banner.demo p .code').innerText()).trim();
+
+    await page.getByLabel('登录名').fill('clerk');
+    await page.getByLabel('密码').fill(password);
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.waitForURL(/\/login\/second-factor/);
+    await axe(page, 'second factor');
+
+    await page.getByLabel('6 位验证码').fill('000000');
+    await page.getByRole('button', { name: '确认' }).click();
+    assert.ok(await page.getByRole('alert').isVisible(), 'a wrong code is refused with a message');
+
+    const helper = await context.newPage();
+    const code = await codeOf(helper, 'clerk');
+    await helper.close();
+    await page.getByLabel('6 位验证码').fill(code);
+    await page.getByRole('button', { name: '确认' }).click();
+    await page.waitForURL(/\/me$/);
+    assert.equal(await page.getByRole('heading', { level: 1 }).innerText(), '我的账号');
+    assert.ok(await page.getByText('综合窗口').first().isVisible());
+    await page.screenshot({ path: `${SHOTS}staff-2-me.png`, fullPage: true });
+    await axe(page, 'my account');
+
+    const cookies = await context.cookies();
+    const session = cookies.find((c) => c.name.endsWith('onetrip-session'));
+    assert.ok(session?.httpOnly, 'the session cookie is HttpOnly');
+    assert.equal(session?.sameSite, 'Lax');
+
+    await page.getByRole('button', { name: '退出' }).click();
+    await page.waitForURL(`${BASE}/`);
+    await page.goto(`${BASE}/me`);
+    await page.waitForURL(/\/login\?next=/);
+  } finally {
+    await context.close();
+  }
+});
