@@ -13,11 +13,14 @@ export const SHOTS = new URL('./screenshots/', import.meta.url).pathname;
 mkdirSync(SHOTS, { recursive: true });
 
 export const chrome = { browser: undefined };
+/** Options of every browser context: the server's certificate is self-signed in tests. */
+export const contextOptions = { bypassCSP: true, locale: 'zh-CN', ignoreHTTPSErrors: true };
 before(async () => {
   chrome.browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--ignore-certificate-errors'],
   });
 });
 after(async () => { await chrome.browser?.close(); });

@@ -4,11 +4,11 @@
 // report no serious or critical violation on the pages visited.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, SHOTS, chrome, axe } from './common.mjs';
+import { BASE, SHOTS, chrome, axe, contextOptions } from './common.mjs';
 
 for (const [name, width, height] of [['phone', 375, 812], ['desktop', 1280, 900]]) {
   test(`search, guide, language switch and checklist at ${name} width`, async () => {
-    const context = await chrome.browser.newContext({ viewport: { width, height }, bypassCSP: true, locale: 'zh-CN' });
+    const context = await chrome.browser.newContext({ viewport: { width, height }, ...contextOptions });
     const page = await context.newPage();
     const external = [];
     page.on('request', (r) => { if (!r.url().startsWith(BASE)) external.push(r.url()); });

@@ -4,7 +4,7 @@
 // desktop width; axe-core must report no serious or critical violation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, SHOTS, chrome, axe } from './common.mjs';
+import { BASE, SHOTS, chrome, axe, contextOptions } from './common.mjs';
 
 /** The current code of a demo account, from the banner of the login page. */
 async function codeOf(page, login) {
@@ -14,7 +14,7 @@ async function codeOf(page, login) {
 }
 
 test('a window clerk signs in with password and one-time code, then signs out', async () => {
-  const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'zh-CN', ignoreHTTPSErrors: true });
+  const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 }, ...contextOptions });
   const page = await context.newPage();
   try {
     await page.goto(`${BASE}/me`);
@@ -48,6 +48,10 @@ test('a window clerk signs in with password and one-time code, then signs out', 
     const session = cookies.find((c) => c.name.endsWith('onetrip-session'));
     assert.ok(session?.httpOnly, 'the session cookie is HttpOnly');
     assert.equal(session?.sameSite, 'Lax');
+    if (BASE.startsWith('https://')) {
+      assert.equal(session.name, '__Host-onetrip-session', 'over HTTPS the cookie is __Host- prefixed');
+      assert.ok(session.secure, 'and Secure');
+    }
 
     await page.getByRole('button', { name: '退出' }).click();
     await page.waitForURL(`${BASE}/`);

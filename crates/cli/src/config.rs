@@ -48,6 +48,12 @@ struct FileConfig {
     trusted_proxies: Option<Vec<String>>,
     /// `default` or `mlps` (等保 2.0: complexity and 90-day change).
     password_profile: Option<String>,
+    /// Serve HTTPS (with `tls_cert`/`tls_key`, or a certificate generated at first run).
+    https: Option<bool>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    /// Extra host names and addresses a generated certificate covers.
+    tls_names: Option<Vec<String>>,
 }
 
 /// The resolved configuration.
@@ -59,6 +65,10 @@ pub struct Config {
     pub key_file: PathBuf,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub password_profile: onetrip_domain::auth::PasswordProfile,
+    pub https: bool,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub tls_names: Vec<String>,
 }
 
 impl fmt::Debug for Config {
@@ -70,6 +80,9 @@ impl fmt::Debug for Config {
             .field("key_file", &self.key_file)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("password_profile", &self.password_profile)
+            .field("https", &self.https)
+            .field("tls_cert", &self.tls_cert)
+            .field("tls_key", &self.tls_key)
             .finish()
     }
 }
@@ -138,6 +151,10 @@ impl CommonArgs {
             key_file,
             trusted_proxies,
             password_profile,
+            https: file.https.unwrap_or(false),
+            tls_cert: file.tls_cert,
+            tls_key: file.tls_key,
+            tls_names: file.tls_names.unwrap_or_default(),
         })
     }
 }
@@ -174,12 +191,46 @@ impl Config {
             }
         }
         let config = onetrip_web::AuthConfig {
+            secure_cookies: self.https,
             trusted_proxies: self.trusted_proxies.clone(),
             profile: self.password_profile,
             demo,
             ..onetrip_web::AuthConfig::default()
         };
         Ok(onetrip_web::Security::open(store, &keys, config).await?)
+    }
+}
+
+impl Config {
+    /// The certificate files when serving HTTPS: the operator's, or generated ones beside
+    /// the key file.
+    pub fn tls_files(&self) -> Option<crate::tls::TlsFiles> {
+        if !self.https {
+            return None;
+        }
+        let dir = self
+            .key_file
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        let generate = self.tls_cert.is_none() && self.tls_key.is_none();
+        let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+        if !self.listen.ip().is_unspecified() && !self.listen.ip().is_loopback() {
+            names.push(self.listen.ip().to_string());
+        }
+        names.extend(self.tls_names.iter().cloned());
+        Some(crate::tls::TlsFiles {
+            cert: self
+                .tls_cert
+                .clone()
+                .unwrap_or_else(|| dir.join("onetrip-tls-cert.pem")),
+            key: self
+                .tls_key
+                .clone()
+                .unwrap_or_else(|| dir.join("onetrip-tls-key.pem")),
+            generate,
+            names,
+        })
     }
 }
 

@@ -6,6 +6,7 @@ mod catalog;
 mod config;
 mod demo;
 mod serve;
+mod tls;
 mod user;
 
 use clap::{Parser, Subcommand};

@@ -13,11 +13,42 @@ pub struct Args {
     /// Load the demo county first if the database is empty.
     #[arg(long)]
     pub demo: bool,
+    /// Serve HTTPS; without --tls-cert/--tls-key a self-signed certificate is generated at
+    /// first run beside the key file.
+    #[arg(long, env = "ONETRIP_HTTPS")]
+    pub https: bool,
+    /// PEM certificate chain (implies --https).
+    #[arg(
+        long,
+        env = "ONETRIP_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// PEM private key of that certificate.
+    #[arg(
+        long,
+        env = "ONETRIP_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
-    let cfg = args.common.load()?;
+    let mut cfg = args.common.load()?;
+    if args.https || args.tls_cert.is_some() {
+        cfg.https = true;
+    }
+    if args.tls_cert.is_some() {
+        cfg.tls_cert = args.tls_cert.clone();
+        cfg.tls_key = args.tls_key.clone();
+    }
+    let tls = cfg
+        .tls_files()
+        .map(|f| crate::tls::server_config(&f))
+        .transpose()?;
     tracing::debug!(config = ?cfg, "configuration");
     let store = cfg.open_store().await?;
     if args.demo && store.catalog_revision().await? == 0 {
@@ -48,11 +79,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("无法监听 {}（端口被占用或无权限？）", cfg.listen))?;
     let addr = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     println!(
-        "OneTrip 已启动：http://{addr}/ （数据库：{}，用时 {} 毫秒）",
+        "OneTrip 已启动：{scheme}://{addr}/ （数据库：{}，用时 {} 毫秒）",
         store.backend(),
         started.elapsed().as_millis()
     );
+    if let Some(config) = tls {
+        return crate::tls::serve(listener, config, onetrip_web::router(state)).await;
+    }
     axum::serve(
         listener,
         onetrip_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
