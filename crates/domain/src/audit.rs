@@ -25,6 +25,8 @@ pub enum AuditEvent {
     TokenRevoked,
     Unmasked,
     AccessDenied,
+    CatalogDraftSaved,
+    CatalogPublished,
 }
 
 impl AuditEvent {
@@ -45,6 +47,8 @@ impl AuditEvent {
         AuditEvent::TokenRevoked,
         AuditEvent::Unmasked,
         AuditEvent::AccessDenied,
+        AuditEvent::CatalogDraftSaved,
+        AuditEvent::CatalogPublished,
     ];
 
     pub fn key(self) -> &'static str {
@@ -65,6 +69,8 @@ impl AuditEvent {
             AuditEvent::TokenRevoked => "token_revoked",
             AuditEvent::Unmasked => "unmasked",
             AuditEvent::AccessDenied => "access_denied",
+            AuditEvent::CatalogDraftSaved => "catalog_draft_saved",
+            AuditEvent::CatalogPublished => "catalog_published",
         }
     }
 

@@ -64,15 +64,7 @@ pub(crate) fn resolve(
     base_version: i64,
     imp: &Implementation,
 ) -> ResolvedImplementation {
-    ResolvedImplementation {
-        implementation: imp.clone(),
-        base_code: base.code.clone(),
-        base_version,
-        name: base.name.clone(),
-        matter_type: base.matter_type,
-        use_levels: base.use_levels.clone(),
-        content: imp.overrides.apply(&base.guide),
-    }
+    ResolvedImplementation::resolve(base, base_version, imp)
 }
 
 pub(crate) fn implementation_row(

@@ -7,6 +7,7 @@ mod account_pages;
 mod admin_pages;
 mod api;
 pub mod auth;
+mod catalog_pages;
 mod error;
 pub mod i18n;
 mod pages;

@@ -343,6 +343,20 @@ struct GuidePage<'a> {
     c: &'a Chrome,
     g: &'a PublishedImplementation,
     f: GuideFacts<'a>,
+    /// A draft shown to its catalog administrator before publishing.
+    preview: bool,
+}
+
+/// The guide page of a published implementation, or of a draft (`preview`).
+pub(crate) fn render_guide(
+    state: &AppState,
+    c: &Chrome,
+    g: &PublishedImplementation,
+    preview: bool,
+) -> PageResult {
+    let view = state.view.get();
+    let f = guide_facts(&view, g);
+    render(&GuidePage { c, g, f, preview }, c)
 }
 
 #[derive(Template)]
@@ -432,12 +446,12 @@ async fn guide_or_checklist(
     let c = Chrome::new(prefs, &uri);
     let loaded = load_guide(&state, &code, &c).await;
     let g = page_try!(c, loaded);
-    let view = state.view.get();
-    let f = guide_facts(&view, &g);
     if checklist {
+        let view = state.view.get();
+        let f = guide_facts(&view, &g);
         render(&ChecklistPage { c: &c, g: &g, f }, &c)
     } else {
-        render(&GuidePage { c: &c, g: &g, f }, &c)
+        render_guide(&state, &c, &g, false)
     }
 }
 

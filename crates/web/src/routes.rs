@@ -4,7 +4,7 @@
 
 use crate::auth::guard::{guard, Access};
 use crate::state::AppState;
-use crate::{account_api, account_pages, admin_pages, api, pages};
+use crate::{account_api, account_pages, admin_pages, api, catalog_pages, pages};
 use axum::routing::{delete, get, post, MethodRouter};
 use onetrip_domain::access::Permission;
 
@@ -128,6 +128,37 @@ pub(crate) fn table() -> Vec<Entry> {
             "/admin/staff/{id}/reset-second-factor",
             Staff(Permission::ManageStaff),
             post(admin_pages::staff_reset_second_factor),
+        ),
+        // Catalog administrator.
+        r(
+            "GET",
+            "/admin/catalog",
+            Staff(Permission::EditCatalog),
+            get(catalog_pages::list),
+        ),
+        r(
+            "GET",
+            "/admin/catalog/{code}",
+            Staff(Permission::EditCatalog),
+            get(catalog_pages::edit),
+        ),
+        r(
+            "POST",
+            "/admin/catalog/{code}",
+            Staff(Permission::EditCatalog),
+            post(catalog_pages::save),
+        ),
+        r(
+            "GET",
+            "/admin/catalog/{code}/preview",
+            Staff(Permission::EditCatalog),
+            get(catalog_pages::preview),
+        ),
+        r(
+            "POST",
+            "/admin/catalog/{code}/publish",
+            Staff(Permission::EditCatalog),
+            post(catalog_pages::publish),
         ),
         // Audit administrator.
         r(

@@ -4,10 +4,10 @@
 
 use onetrip_testkit::{backends, spawn_app, TestApp};
 
-const GAOLING: &str = "11331199MB1A001006000105001000";
+pub(crate) const GAOLING: &str = "11331199MB1A001006000105001000";
 const DIBAO_BASE: &str = "000105002000";
 
-async fn each_app<F, Fut>(test: F)
+pub(crate) async fn each_app<F, Fut>(test: F)
 where
     F: Fn(TestApp) -> Fut,
     Fut: std::future::Future<Output = ()>,
@@ -398,3 +398,6 @@ async fn stylesheet_is_served_and_pages_request_nothing_external() {
 
 #[path = "http/auth.rs"]
 mod auth;
+
+#[path = "http/catalog_admin.rs"]
+mod catalog_admin;

@@ -407,3 +407,19 @@ pub struct ResolvedImplementation {
     pub use_levels: Vec<UseLevel>,
     pub content: Content,
 }
+
+impl ResolvedImplementation {
+    /// What an implementation shows against a base version: the base guide narrowed by
+    /// the implementation's overrides.
+    pub fn resolve(base: &BaseMatter, base_version: i64, imp: &Implementation) -> Self {
+        ResolvedImplementation {
+            implementation: imp.clone(),
+            base_code: base.code.clone(),
+            base_version,
+            name: base.name.clone(),
+            matter_type: base.matter_type,
+            use_levels: base.use_levels.clone(),
+            content: imp.overrides.apply(&base.guide),
+        }
+    }
+}

@@ -11,12 +11,12 @@ use reqwest::Client;
 use std::collections::BTreeSet;
 
 /// The value of `name="csrf"` in a page.
-fn csrf_in(html: &str) -> String {
+pub(crate) fn csrf_in(html: &str) -> String {
     let at = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
     html[at..].split('"').next().unwrap().to_string()
 }
 
-async fn post_form(
+pub(crate) async fn post_form(
     app: &TestApp,
     client: &Client,
     path: &str,
@@ -32,7 +32,7 @@ async fn post_form(
     (status, location.unwrap_or(body))
 }
 
-async fn get(app: &TestApp, client: &Client, path: &str) -> (u16, String) {
+pub(crate) async fn get(app: &TestApp, client: &Client, path: &str) -> (u16, String) {
     let resp = client.get(app.url(path)).send().await.unwrap();
     let status = resp.status().as_u16();
     let location = resp
@@ -44,7 +44,7 @@ async fn get(app: &TestApp, client: &Client, path: &str) -> (u16, String) {
 }
 
 /// Signs a demo staff account in with password and the current code.
-async fn staff(app: &TestApp, login: &str) -> Client {
+pub(crate) async fn staff(app: &TestApp, login: &str) -> Client {
     let client = app.browser();
     let (status, to) = post_form(
         app,
@@ -85,7 +85,7 @@ async fn applicant(app: &TestApp) -> Client {
     client
 }
 
-async fn csrf_of(app: &TestApp, client: &Client) -> String {
+pub(crate) async fn csrf_of(app: &TestApp, client: &Client) -> String {
     let me: serde_json::Value = client
         .get(app.url("/api/v1/me"))
         .send()
@@ -97,7 +97,7 @@ async fn csrf_of(app: &TestApp, client: &Client) -> String {
     me["csrf_token"].as_str().unwrap().to_string()
 }
 
-async fn count(app: &TestApp, event: AuditEvent) -> usize {
+pub(crate) async fn count(app: &TestApp, event: AuditEvent) -> usize {
     app.store
         .audit_entries(&AuditFilter {
             event: Some(event),
@@ -651,6 +651,11 @@ const MATRIX: &[(&str, &str, &str)] = &[
         "/admin/staff/{id}/reset-second-factor",
         "ManageStaff",
     ),
+    ("GET", "/admin/catalog", "EditCatalog"),
+    ("GET", "/admin/catalog/{code}", "EditCatalog"),
+    ("POST", "/admin/catalog/{code}", "EditCatalog"),
+    ("GET", "/admin/catalog/{code}/preview", "EditCatalog"),
+    ("POST", "/admin/catalog/{code}/publish", "EditCatalog"),
     ("GET", "/admin/audit", "ReadAudit"),
     ("GET", "/admin/audit.csv", "ReadAudit"),
     ("GET", "/api/v1/matters", "public"),
