@@ -171,11 +171,7 @@ fn second_factor_page(
     c: &Chrome,
     error: Option<String>,
 ) -> PageResult {
-    let csrf = signed
-        .session
-        .as_ref()
-        .map(|s| s.csrf_token.clone())
-        .unwrap_or_default();
+    let csrf = signed.csrf();
     let enrol = if signed.account.totp_secret.is_none() {
         let (secret, sealed) = crate::page_try!(c.clone(), login::pending_secret(state, signed));
         let uri = secret.provisioning_uri("一次办 OneTrip", &signed.account.login);

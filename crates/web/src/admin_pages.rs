@@ -66,11 +66,7 @@ async fn staff_page(
     render(
         &StaffPage {
             c,
-            csrf: signed
-                .session
-                .as_ref()
-                .map(|s| s.csrf_token.clone())
-                .unwrap_or_default(),
+            csrf: signed.csrf(),
             rows,
             roles: Role::ALL,
             error,

@@ -60,14 +60,6 @@ async fn in_scope(
     Ok(summary)
 }
 
-fn csrf(signed: &Signed) -> String {
-    signed
-        .session
-        .as_ref()
-        .map(|s| s.csrf_token.clone())
-        .unwrap_or_default()
-}
-
 #[derive(Template)]
 #[template(path = "catalog_admin.html")]
 struct ListPage<'a> {
@@ -165,7 +157,7 @@ pub async fn edit(
     render(
         &EditPage {
             c: &c,
-            csrf: csrf(&signed),
+            csrf: signed.csrf(),
             summary: &summary,
             text,
             has_draft,
@@ -176,6 +168,18 @@ pub async fn edit(
         },
         &c,
     )
+}
+
+/// The base matter version in force today of an implementation.
+async fn base_of(
+    state: &AppState,
+    summary: &ImplementationSummary,
+) -> Result<onetrip_store::PublishedBase, AppError> {
+    state
+        .store
+        .base_matter(&summary.base_code, state.clock.today())
+        .await?
+        .ok_or_else(|| AppError::NotFound(summary.base_code.clone()))
 }
 
 #[derive(Deserialize)]
@@ -231,16 +235,7 @@ pub async fn save(
 ) -> PageResult {
     let c = Chrome::new(prefs, &uri);
     let summary = crate::page_try!(c.clone(), in_scope(&state, &signed, &code).await);
-    let base = crate::page_try!(
-        c.clone(),
-        state
-            .store
-            .base_matter(&summary.base_code, state.clock.today())
-            .await
-    );
-    let Some(base) = base else {
-        return Err(PageError(AppError::NotFound(summary.base_code.clone()), c));
-    };
+    let base = crate::page_try!(c.clone(), base_of(&state, &summary).await);
     match check_draft(&state, &summary, base.matter, &form.text) {
         Ok(imp) => {
             crate::page_try!(
@@ -269,7 +264,7 @@ pub async fn save(
             );
             let page = EditPage {
                 c: &c,
-                csrf: csrf(&signed),
+                csrf: signed.csrf(),
                 summary: &summary,
                 text: form.text,
                 has_draft: history.draft.is_some(),
@@ -305,16 +300,7 @@ pub async fn preview(
         serde_json::from_value(doc.get("implementation").cloned().unwrap_or_default())
             .map_err(|e| AppError::Internal(format!("stored draft: {e}")))
     );
-    let base = crate::page_try!(
-        c.clone(),
-        state
-            .store
-            .base_matter(&summary.base_code, state.clock.today())
-            .await
-    );
-    let Some(base) = base else {
-        return Err(PageError(AppError::NotFound(summary.base_code.clone()), c));
-    };
+    let base = crate::page_try!(c.clone(), base_of(&state, &summary).await);
     let draft = PublishedImplementation {
         info: VersionInfo {
             version: 0,

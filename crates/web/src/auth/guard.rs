@@ -51,6 +51,14 @@ impl Signed {
         self.account.kind == AccountKind::Staff
     }
 
+    /// The session's CSRF token, for forms (empty for API tokens, which need none).
+    pub fn csrf(&self) -> String {
+        self.session
+            .as_ref()
+            .map(|s| s.csrf_token.clone())
+            .unwrap_or_default()
+    }
+
     /// Whether some grant lets the holder see personal numbers in full.
     pub fn may_unmask(&self) -> bool {
         self.grants.iter().any(|g| g.unmask)
