@@ -5,6 +5,7 @@ mod bench_auth;
 mod catalog;
 mod config;
 mod demo;
+mod keys;
 mod serve;
 mod tls;
 mod user;
@@ -46,6 +47,9 @@ enum Command {
     },
     /// Measure password-verification cost and the per-request cost of authorization.
     BenchAuth(bench_auth::Args),
+    /// Rotate or show the master keys of the field encryption.
+    #[command(subcommand)]
+    Keys(keys::Command),
     /// Manage staff accounts and their roles (first setup of a hall).
     #[command(subcommand)]
     User(user::Command),
@@ -80,6 +84,7 @@ fn main() -> ExitCode {
             Command::Demo { common } => demo::run(common).await,
             Command::Bench(args) => bench::run(args).await,
             Command::User(cmd) => user::run(cmd).await,
+            Command::Keys(cmd) => keys::run(cmd).await,
             Command::BenchAuth(args) => bench_auth::run(args).await,
         }
     });

@@ -170,6 +170,14 @@ impl TestApp {
 
 /// Starts the app on port 0 with a fresh database holding the demo county.
 pub async fn spawn_app(backend: Backend) -> anyhow::Result<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Like [`spawn_app`], with security settings changed first (e.g. the `mlps` profile).
+pub async fn spawn_app_with(
+    backend: Backend,
+    adjust: impl FnOnce(&mut onetrip_web::AuthConfig),
+) -> anyhow::Result<TestApp> {
     let (store, dir) = fresh_store(backend).await?;
     let effective = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).context("date")?;
     store
@@ -187,12 +195,13 @@ pub async fn spawn_app(backend: Backend) -> anyhow::Result<TestApp> {
     };
     let clock = Arc::new(onetrip_domain::clock::ManualClock::new(test_clock().0));
     let keys = onetrip_vault::KeyFile::generate()?;
-    let auth = onetrip_web::AuthConfig {
+    let mut auth = onetrip_web::AuthConfig {
         password: onetrip_vault::PasswordParams::cheap(),
         attempts_per_minute: 600,
         demo: true,
         ..onetrip_web::AuthConfig::default()
     };
+    adjust(&mut auth);
     let security = onetrip_web::Security::open(&store, &keys, auth).await?;
     onetrip_web::auth::demo::seed(&store, clock.as_ref(), &security)
         .await

@@ -189,6 +189,27 @@ pub async fn me(
     Ok(Json(view))
 }
 
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Changes the caller's password (also the way out of an expired one).
+#[utoipa::path(post, path = "/api/v1/me/password", request_body = PasswordRequest,
+    responses((status = 204), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    prefs: Prefs,
+    Json(req): Json<PasswordRequest>,
+) -> ApiResult<StatusCode> {
+    login::change_password(&state, &signed, &req.current_password, &req.new_password)
+        .await
+        .map_err(|e| ApiError(e, prefs.lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Registers an applicant and signs them in.
 #[utoipa::path(post, path = "/api/v1/applicants", request_body = Registration,
     responses((status = 201, body = LoginResponse), (status = 409, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]

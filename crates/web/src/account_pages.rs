@@ -341,3 +341,80 @@ pub async fn me(
         &c,
     )
 }
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage<'a> {
+    c: &'a Chrome,
+    csrf: String,
+    expired: bool,
+    error: Option<String>,
+    done: bool,
+}
+
+fn password_page(
+    state: &AppState,
+    signed: &Signed,
+    c: &Chrome,
+    error: Option<String>,
+    done: bool,
+) -> PageResult {
+    let expired = signed.account.password_changed_at.is_some_and(|t| {
+        state.security.policy.expired(
+            (t + chrono::Duration::hours(8)).date_naive(),
+            state.clock.today(),
+        )
+    });
+    render(
+        &PasswordPage {
+            c,
+            csrf: signed.csrf(),
+            expired,
+            error,
+            done,
+        },
+        c,
+    )
+}
+
+pub async fn password_form(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    prefs: Prefs,
+    uri: Uri,
+) -> PageResult {
+    let c = Chrome::new(prefs, &uri);
+    let done = crate::params::Params::parse(uri.query())
+        .get("done")
+        .is_some();
+    password_page(&state, &signed, &c, None, done)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordChange {
+    #[serde(default)]
+    pub current_password: String,
+    #[serde(default)]
+    pub new_password: String,
+}
+
+pub async fn password_submit(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    prefs: Prefs,
+    uri: Uri,
+    Form(form): Form<PasswordChange>,
+) -> PageResult {
+    match login::change_password(&state, &signed, &form.current_password, &form.new_password).await
+    {
+        Ok(()) => Ok(Redirect::to("/me/password?done=1").into_response()),
+        Err(e @ (AppError::Invalid { .. } | AppError::TooMany(_))) => {
+            let c = Chrome::new(prefs, &uri);
+            let status = e.status();
+            let message = e.message(c.lang);
+            password_page(&state, &signed, &c, Some(message), false)
+                .map(|r| (status, r).into_response())
+        }
+        Err(e) => Err(PageError::new(e, prefs, &uri)),
+    }
+}

@@ -25,6 +25,8 @@ pub enum AppError {
     Forbidden,
     /// 403: a state-changing request without this session's token or from another origin.
     Csrf,
+    /// 403: the password policy requires a new password before anything else.
+    PasswordExpired,
     /// 429: too many attempts from this address; seconds to wait.
     TooMany(u64),
     /// 503: the database or index is not available.
@@ -69,7 +71,9 @@ impl AppError {
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Unauthorized | AppError::LoginFailed => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Csrf | AppError::PasswordExpired => {
+                StatusCode::FORBIDDEN
+            }
             AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -90,6 +94,7 @@ impl AppError {
             AppError::LoginFailed => lang.t("error-login-failed").into_owned(),
             AppError::Forbidden => lang.t("error-forbidden").into_owned(),
             AppError::Csrf => lang.t("error-csrf").into_owned(),
+            AppError::PasswordExpired => lang.t("error-password-expired").into_owned(),
             AppError::TooMany(seconds) => lang
                 .t_n("error-too-many", usize::try_from(*seconds).unwrap_or(60))
                 .into_owned(),
@@ -116,6 +121,7 @@ impl AppError {
             AppError::LoginFailed => "login_failed",
             AppError::Forbidden => "forbidden",
             AppError::Csrf => "csrf",
+            AppError::PasswordExpired => "password_expired",
             AppError::TooMany(_) => "too_many_attempts",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",

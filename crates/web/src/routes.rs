@@ -80,6 +80,18 @@ pub(crate) fn table() -> Vec<Entry> {
             post(account_pages::register_submit),
         ),
         r("GET", "/me", SignedIn, get(account_pages::me)),
+        r(
+            "GET",
+            "/me/password",
+            SignedIn,
+            get(account_pages::password_form),
+        ),
+        r(
+            "POST",
+            "/me/password",
+            SignedIn,
+            post(account_pages::password_submit),
+        ),
         // Security administrator.
         r(
             "GET",
@@ -218,6 +230,12 @@ pub(crate) fn table() -> Vec<Entry> {
             delete(account_api::delete_session),
         ),
         r("GET", "/api/v1/me", SignedIn, get(account_api::me)),
+        r(
+            "POST",
+            "/api/v1/me/password",
+            SignedIn,
+            post(account_api::change_password),
+        ),
         r(
             "POST",
             "/api/v1/applicants",

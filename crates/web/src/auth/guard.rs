@@ -92,6 +92,9 @@ pub(crate) fn refuse(parts: &Parts, error: AppError) -> Response {
     if path.starts_with("/api/") {
         return ApiError(error, prefs.lang).into_response();
     }
+    if matches!(error, AppError::PasswordExpired) && parts.method == axum::http::Method::GET {
+        return Redirect::to("/me/password").into_response();
+    }
     if matches!(error, AppError::Unauthorized) && parts.method == axum::http::Method::GET {
         let next = parts
             .uri
@@ -244,8 +247,32 @@ pub async fn guard(
         }
         return refuse(&parts, e);
     }
+    if let Some(s) = complete {
+        if access != Access::Public
+            && password_expired(&state, s)
+            && !PASSWORD_ROUTES.contains(&parts.uri.path())
+        {
+            return refuse(&parts, AppError::PasswordExpired);
+        }
+    }
     if let Some(s) = signed {
         parts.extensions.insert(s);
     }
     next.run(Request::from_parts(parts, body)).await
+}
+
+/// Where an account whose password has expired may still go.
+const PASSWORD_ROUTES: &[&str] = &["/me/password", "/api/v1/me/password", "/api/v1/session"];
+
+/// Whether the password policy (the `mlps` profile) requires a new password first.
+fn password_expired(state: &AppState, signed: &Signed) -> bool {
+    signed.session.is_some()
+        && signed.account.password_changed_at.is_some_and(|changed| {
+            let china =
+                |t: chrono::DateTime<chrono::Utc>| (t + chrono::Duration::hours(8)).date_naive();
+            state
+                .security
+                .policy
+                .expired(china(changed), state.clock.today())
+        })
 }

@@ -306,6 +306,73 @@ pub async fn second_factor(
     Ok(cookie)
 }
 
+/// Changes the caller's own password after checking the current one.
+pub async fn change_password(
+    state: &AppState,
+    signed: &Signed,
+    current: &str,
+    new: &str,
+) -> Result<(), AppError> {
+    let security = &state.security;
+    let source: IpAddr = signed.source.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    security.limiter.take(source).map_err(AppError::TooMany)?;
+    let account = &signed.account;
+    let personal = [account.login.as_str(), account.display_name.as_str()];
+    security
+        .policy
+        .check(new, &personal)
+        .map_err(|e| invalid("new_password", e))?;
+    if new == current {
+        return Err(invalid("new_password", "新密码不能与当前密码相同"));
+    }
+    let _slot = tokio::time::timeout(HASHING_WAIT, security.hashing.acquire())
+        .await
+        .map_err(|_| AppError::Unavailable("password hashing is saturated".into()))?
+        .map_err(|_| AppError::Unavailable("password hashing is closed".into()))?;
+    let hasher = security.hasher.clone();
+    let (stored, current, new) = (
+        account.password_hash.clone().unwrap_or_default(),
+        current.to_string(),
+        new.to_string(),
+    );
+    let hash = tokio::task::spawn_blocking(move || {
+        if hasher.verify(&current, &stored) {
+            hasher.hash(&new).map(Some)
+        } else {
+            Ok(None)
+        }
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let now = state.clock.now();
+    let Some(hash) = hash else {
+        let mut audit = signed.audit(
+            now,
+            AuditEvent::PasswordChanged,
+            Some(account.id.clone()),
+            Outcome::Failure,
+        );
+        audit.detail = "wrong current password".into();
+        state.store.append_audit(audit).await?;
+        return Err(invalid("current_password", "当前密码不正确"));
+    };
+    state
+        .store
+        .set_password(
+            &account.id,
+            &hash,
+            signed.audit(
+                now,
+                AuditEvent::PasswordChanged,
+                Some(account.id.clone()),
+                Outcome::Success,
+            ),
+        )
+        .await?;
+    Ok(())
+}
+
 /// Ends the caller's session.
 pub async fn logout(state: &AppState, signed: &Signed) -> Result<(), AppError> {
     if let Some(s) = &signed.session {

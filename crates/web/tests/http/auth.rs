@@ -611,6 +611,77 @@ async fn the_data_directory_holds_no_identity_number_in_clear() {
     );
 }
 
+#[tokio::test]
+async fn passwords_expire_under_the_mlps_profile_and_are_changed_by_their_owner() {
+    for backend in onetrip_testkit::backends().unwrap() {
+        let app = onetrip_testkit::spawn_app_with(backend, |c| {
+            c.profile = onetrip_domain::auth::PasswordProfile::Mlps;
+        })
+        .await
+        .unwrap();
+        app.clock.advance(chrono::Duration::days(91));
+        let me = applicant(&app).await;
+        let (status, to) = get(&app, &me, "/me").await;
+        assert_eq!((status, to.as_str()), (303, "/me/password"));
+        let api = me.get(app.url("/api/v1/me")).send().await.unwrap();
+        assert_eq!(api.status().as_u16(), 403);
+        let body: serde_json::Value = api.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "password_expired");
+        let (_, page) = get(&app, &me, "/me/password").await;
+        let csrf = csrf_in(&page);
+        let (status, body) = post_form(
+            &app,
+            &me,
+            "/me/password",
+            &[
+                ("csrf", &csrf),
+                ("current_password", "wrong-one-1A"),
+                ("new_password", "Taohua-Xi-2026"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert!(body.contains("当前密码不正确"), "{body}");
+        let (status, body) = post_form(
+            &app,
+            &me,
+            "/me/password",
+            &[
+                ("csrf", &csrf),
+                ("current_password", DEMO_PASSWORD),
+                ("new_password", "taohuaxishui"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 422, "mlps wants three character classes");
+        assert!(body.contains("至少三类"), "{body}");
+        let (status, to) = post_form(
+            &app,
+            &me,
+            "/me/password",
+            &[
+                ("csrf", &csrf),
+                ("current_password", DEMO_PASSWORD),
+                ("new_password", "Taohua-Xi-2026"),
+            ],
+        )
+        .await;
+        assert_eq!((status, to.as_str()), (303, "/me/password?done=1"));
+        assert_eq!(get(&app, &me, "/me").await.0, 200);
+        let changes = app
+            .store
+            .audit_entries(&AuditFilter {
+                event: Some(AuditEvent::PasswordChanged),
+                limit: 10,
+                ..AuditFilter::default()
+            })
+            .await
+            .unwrap();
+        let outcomes: Vec<&str> = changes.iter().map(|e| e.record.outcome.key()).collect();
+        assert_eq!(outcomes, vec!["success", "failure"]);
+    }
+}
+
 fn label(access: Access) -> String {
     match access {
         Access::Public => "public".into(),
@@ -639,6 +710,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/register", "public"),
     ("POST", "/register", "public"),
     ("GET", "/me", "signed_in"),
+    ("GET", "/me/password", "signed_in"),
+    ("POST", "/me/password", "signed_in"),
     ("GET", "/admin/staff", "ManageStaff"),
     ("POST", "/admin/staff", "ManageStaff"),
     ("POST", "/admin/staff/{id}/grants", "ManageStaff"),
@@ -671,6 +744,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/session/second-factor", "second_factor"),
     ("DELETE", "/api/v1/session", "signed_in"),
     ("GET", "/api/v1/me", "signed_in"),
+    ("POST", "/api/v1/me/password", "signed_in"),
     ("POST", "/api/v1/applicants", "public"),
     ("GET", "/api/v1/accounts/{id}", "signed_in"),
     ("GET", "/api/v1/accounts/{id}/identity", "unmask"),
