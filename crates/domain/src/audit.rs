@@ -27,6 +27,10 @@ pub enum AuditEvent {
     AccessDenied,
     CatalogDraftSaved,
     CatalogPublished,
+    DelegationAdded,
+    DelegationRevoked,
+    RepresentationAdded,
+    RepresentationRevoked,
 }
 
 impl AuditEvent {
@@ -49,6 +53,10 @@ impl AuditEvent {
         AuditEvent::AccessDenied,
         AuditEvent::CatalogDraftSaved,
         AuditEvent::CatalogPublished,
+        AuditEvent::DelegationAdded,
+        AuditEvent::DelegationRevoked,
+        AuditEvent::RepresentationAdded,
+        AuditEvent::RepresentationRevoked,
     ];
 
     pub fn key(self) -> &'static str {
@@ -71,6 +79,10 @@ impl AuditEvent {
             AuditEvent::AccessDenied => "access_denied",
             AuditEvent::CatalogDraftSaved => "catalog_draft_saved",
             AuditEvent::CatalogPublished => "catalog_published",
+            AuditEvent::DelegationAdded => "delegation_added",
+            AuditEvent::DelegationRevoked => "delegation_revoked",
+            AuditEvent::RepresentationAdded => "representation_added",
+            AuditEvent::RepresentationRevoked => "representation_revoked",
         }
     }
 

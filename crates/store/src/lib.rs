@@ -203,6 +203,31 @@ pub trait KeyStore: Send + Sync {
     async fn rewrap_data_keys(&self, keys: Vec<StoredDataKey>) -> Result<(), StoreError>;
 }
 
+/// Who acts for whom: departments' delegations of acceptance to service places, and
+/// people's authorities to act for organizations and other people.
+#[async_trait]
+pub trait AgencyStore: Send + Sync {
+    async fn add_delegation(
+        &self,
+        delegation: &onetrip_domain::access::Delegation,
+        audit: AuditRecord,
+    ) -> Result<StoredDelegation, StoreError>;
+    /// Live delegations.
+    async fn delegations(&self) -> Result<Vec<StoredDelegation>, StoreError>;
+    async fn revoke_delegation(&self, id: &str, audit: AuditRecord) -> Result<(), StoreError>;
+    async fn add_representation(
+        &self,
+        representation: &onetrip_domain::person::Representation,
+        audit: AuditRecord,
+    ) -> Result<StoredRepresentation, StoreError>;
+    /// Live representations where the account is the agent or the (person) principal.
+    async fn representations_of(
+        &self,
+        account_id: &str,
+    ) -> Result<Vec<StoredRepresentation>, StoreError>;
+    async fn revoke_representation(&self, id: &str, audit: AuditRecord) -> Result<(), StoreError>;
+}
+
 /// What `/readyz` asks.
 #[async_trait]
 pub trait HealthStore: Send + Sync {
@@ -212,7 +237,14 @@ pub trait HealthStore: Send + Sync {
 
 /// Every capability, as one object the web layer holds.
 pub trait Store:
-    CatalogStore + AccountStore + GrantStore + SessionStore + AuditStore + KeyStore + HealthStore
+    CatalogStore
+    + AccountStore
+    + GrantStore
+    + SessionStore
+    + AuditStore
+    + KeyStore
+    + AgencyStore
+    + HealthStore
 {
     fn backend(&self) -> &'static str;
 }

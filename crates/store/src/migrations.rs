@@ -20,6 +20,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "people",
         sql: include_str!("../migrations/sqlite/0002_people.sql"),
     },
+    Migration {
+        version: 3,
+        name: "agency",
+        sql: include_str!("../migrations/sqlite/0003_agency.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -32,6 +37,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 2,
         name: "people",
         sql: include_str!("../migrations/postgres/0002_people.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "agency",
+        sql: include_str!("../migrations/postgres/0003_agency.sql"),
     },
 ];
 

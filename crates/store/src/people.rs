@@ -177,6 +177,24 @@ pub struct StoredDataKey {
     pub active: bool,
 }
 
+/// A delegation as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredDelegation {
+    pub id: String,
+    #[serde(flatten)]
+    pub delegation: onetrip_domain::access::Delegation,
+}
+
+/// A representation as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredRepresentation {
+    pub id: String,
+    #[serde(flatten)]
+    pub representation: onetrip_domain::person::Representation,
+    /// Who recorded it (a clerk's account id, or the principal's).
+    pub recorded_by: Option<String>,
+}
+
 /// The result of a failed password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FailureCount {

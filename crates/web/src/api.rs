@@ -45,7 +45,13 @@ use utoipa::{OpenApi, ToSchema};
         crate::account_api::enable_staff,
         crate::account_api::create_token,
         crate::account_api::revoke_token,
-        crate::account_api::audit
+        crate::account_api::audit,
+        crate::agency_api::list_delegations,
+        crate::agency_api::add_delegation,
+        crate::agency_api::revoke_delegation,
+        crate::agency_api::add_representation,
+        crate::agency_api::my_representations,
+        crate::agency_api::revoke_representation
     ),
     components(schemas(
         MatterPage,
@@ -66,7 +72,9 @@ use utoipa::{OpenApi, ToSchema};
         crate::account_api::GrantRequest,
         crate::account_api::TokenRequest,
         crate::account_api::TokenCreated,
-        crate::auth::staff::NewStaff
+        crate::auth::staff::NewStaff,
+        crate::agency_api::DelegationRequest,
+        crate::agency_api::RepresentationRequest
     ))
 )]
 pub struct ApiDoc;

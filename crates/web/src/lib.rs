@@ -5,6 +5,7 @@
 mod account_api;
 mod account_pages;
 mod admin_pages;
+mod agency_api;
 mod api;
 pub mod auth;
 mod catalog_pages;

@@ -4,7 +4,7 @@
 
 use crate::auth::guard::{guard, Access};
 use crate::state::AppState;
-use crate::{account_api, account_pages, admin_pages, api, catalog_pages, pages};
+use crate::{account_api, account_pages, admin_pages, agency_api, api, catalog_pages, pages};
 use axum::routing::{delete, get, post, MethodRouter};
 use onetrip_domain::access::Permission;
 
@@ -307,6 +307,43 @@ pub(crate) fn table() -> Vec<Entry> {
             "/api/v1/audit",
             Staff(Permission::ReadAudit),
             get(account_api::audit),
+        ),
+        // The JSON API: agency.
+        r(
+            "GET",
+            "/api/v1/delegations",
+            Staff(Permission::ManageStaff),
+            get(agency_api::list_delegations),
+        ),
+        r(
+            "POST",
+            "/api/v1/delegations",
+            Staff(Permission::ManageStaff),
+            post(agency_api::add_delegation),
+        ),
+        r(
+            "DELETE",
+            "/api/v1/delegations/{id}",
+            Staff(Permission::ManageStaff),
+            delete(agency_api::revoke_delegation),
+        ),
+        r(
+            "POST",
+            "/api/v1/representations",
+            Staff(Permission::AcceptApplication),
+            post(agency_api::add_representation),
+        ),
+        r(
+            "GET",
+            "/api/v1/me/representations",
+            SignedIn,
+            get(agency_api::my_representations),
+        ),
+        r(
+            "DELETE",
+            "/api/v1/representations/{id}",
+            SignedIn,
+            delete(agency_api::revoke_representation),
         ),
         // Documents and health.
         r("GET", "/api/openapi.json", Public, get(api::openapi)),

@@ -4,10 +4,12 @@ pub mod identity;
 pub mod mask;
 pub mod name;
 pub mod phone;
+pub mod representation;
 
 pub use identity::{DocumentKind, IdentityDocument, IdentityError, ResidentIdNumber};
 pub use name::{NameError, PersonName};
 pub use phone::{MobileNumber, PhoneError};
+pub use representation::{acts_for, Capacity, Principal, Representation, RepresentationError};
 
 use serde::{Deserialize, Serialize};
 

@@ -1,6 +1,7 @@
 //! The PostgreSQL backend: a sqlx pool and ordinary transactions. Nothing here needs
 //! advisory locks, so PostgreSQL-compatible distributed engines work too.
 
+mod agency;
 mod catalog;
 mod people;
 

@@ -54,7 +54,7 @@ fn account_of(r: &PgRow) -> Result<Account, StoreError> {
 
 /// Appends one audit record to the chain, in the caller's transaction. The head row's
 /// update serializes concurrent appends.
-pub(super) async fn append_audit_in(
+pub(crate) async fn append_audit_in(
     conn: &mut PgConnection,
     mut record: AuditRecord,
 ) -> Result<AuditEntry, StoreError> {

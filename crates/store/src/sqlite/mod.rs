@@ -1,6 +1,7 @@
 //! The embedded SQLite backend: one writer thread with group commit, a pool of reader
 //! connections, WAL journal, full sync.
 
+mod agency;
 mod catalog;
 mod people;
 mod writer;

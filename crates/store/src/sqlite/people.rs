@@ -109,7 +109,7 @@ fn load_account(
 }
 
 /// Appends one audit record to the chain, in the caller's transaction.
-pub(super) fn append_audit_in(
+pub(crate) fn append_audit_in(
     conn: &Connection,
     mut record: AuditRecord,
 ) -> Result<AuditEntry, StoreError> {

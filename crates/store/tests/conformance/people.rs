@@ -556,3 +556,75 @@ async fn data_keys_keep_one_active_and_rewrap() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn delegations_and_representations_are_kept_until_revoked() {
+    use onetrip_domain::access::Delegation;
+    use onetrip_domain::person::{Capacity, Principal, Representation};
+    each_backend(|backend| async move {
+        let (store, _dir) = fresh_store(backend).await.unwrap();
+        let d = store
+            .add_delegation(
+                &Delegation {
+                    department: "11331199MB1A001006".into(),
+                    place: "331199-centre".into(),
+                    matters: vec!["000105001000".into()],
+                },
+                audit(AuditEvent::DelegationAdded, Some("sec")),
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.delegations().await.unwrap(), vec![d.clone()]);
+        store
+            .revoke_delegation(&d.id, audit(AuditEvent::DelegationRevoked, Some("sec")))
+            .await
+            .unwrap();
+        assert!(store.delegations().await.unwrap().is_empty());
+        assert!(matches!(
+            store
+                .revoke_delegation(&d.id, audit(AuditEvent::DelegationRevoked, None))
+                .await,
+            Err(StoreError::NotFound(_))
+        ));
+
+        let agent = created(&store, applicant("doc:agent", "idx-agent", "p1")).await;
+        let elder = created(&store, applicant("doc:elder", "idx-elder", "p2")).await;
+        let day = |m, d| chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        let rep = Representation {
+            agent: agent.clone(),
+            principal: Principal::Person(elder.clone()),
+            capacity: Capacity::VillageAgent,
+            authorization: Some("桃源乡代办委托 2026-031".into()),
+            valid_from: day(3, 1),
+            valid_until: Some(day(12, 31)),
+        };
+        let stored = store
+            .add_representation(&rep, audit(AuditEvent::RepresentationAdded, Some("clerk")))
+            .await
+            .unwrap();
+        assert_eq!(stored.representation, rep);
+        assert_eq!(
+            store.representations_of(&agent).await.unwrap(),
+            vec![stored.clone()]
+        );
+        assert_eq!(
+            store.representations_of(&elder).await.unwrap(),
+            vec![stored.clone()],
+            "the principal sees it too"
+        );
+        store
+            .revoke_representation(
+                &stored.id,
+                audit(AuditEvent::RepresentationRevoked, Some(&elder)),
+            )
+            .await
+            .unwrap();
+        assert!(store.representations_of(&agent).await.unwrap().is_empty());
+        assert_eq!(
+            store.verify_audit().await.unwrap(),
+            Ok(6),
+            "two accounts, two changes each way"
+        );
+    })
+    .await;
+}

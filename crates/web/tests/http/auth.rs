@@ -757,6 +757,12 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/staff/{id}/tokens", "ManageStaff"),
     ("DELETE", "/api/v1/tokens/{id}", "ManageStaff"),
     ("GET", "/api/v1/audit", "ReadAudit"),
+    ("GET", "/api/v1/delegations", "ManageStaff"),
+    ("POST", "/api/v1/delegations", "ManageStaff"),
+    ("DELETE", "/api/v1/delegations/{id}", "ManageStaff"),
+    ("POST", "/api/v1/representations", "AcceptApplication"),
+    ("GET", "/api/v1/me/representations", "signed_in"),
+    ("DELETE", "/api/v1/representations/{id}", "signed_in"),
     ("GET", "/api/openapi.json", "public"),
     ("GET", "/healthz", "public"),
     ("GET", "/readyz", "public"),
@@ -805,6 +811,7 @@ async fn every_cell_of_the_permission_matrix_holds() {
             "ManageStaff" => who == "secadmin",
             "ReadAudit" => who == "auditor",
             "unmask" => who == "clerk",
+            "AcceptApplication" => who == "clerk",
             _ => false,
         };
         for (method, path, access) in MATRIX {
@@ -852,6 +859,72 @@ async fn every_cell_of_the_permission_matrix_holds() {
                 }
             }
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delegations_and_village_agents_are_recorded_and_withdrawn() {
+    each_app(|app| async move {
+        let sec = staff(&app, "secadmin").await;
+        let token = csrf_of(&app, &sec).await;
+        let bad = sec
+            .post(app.url("/api/v1/delegations"))
+            .header("x-csrf-token", &token)
+            .json(&serde_json::json!({"department": "11331199MB1A001006", "place": "no-such-place"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status().as_u16(), 422);
+        let ok = sec
+            .post(app.url("/api/v1/delegations"))
+            .header("x-csrf-token", &token)
+            .json(&serde_json::json!({"department": "11331199MB1A001006", "place": "331199-centre", "matters": ["000105001000"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.status().as_u16(), 201);
+        let list: serde_json::Value = sec.get(app.url("/api/v1/delegations")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(list.as_array().unwrap().len(), 1);
+
+        // A villager registers; the clerk records the village agent's authority for the elder.
+        let agent = app.browser();
+        let resp = agent
+            .post(app.url("/api/v1/applicants"))
+            .json(&serde_json::json!({"name": "刘䶮", "document_number": "331199198007050037", "phone": "13800000002", "password": "溪水长流桃花又开了"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 201);
+        let agent_me: serde_json::Value = agent.get(app.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
+        let elder = applicant(&app).await;
+        let elder_me: serde_json::Value = elder.get(app.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
+        let clerk = staff(&app, "clerk").await;
+        let clerk_token = csrf_of(&app, &clerk).await;
+        let mut body = serde_json::json!({
+            "agent": agent_me["id"], "principal_kind": "person", "principal": elder_me["id"],
+            "capacity": "village_agent", "valid_from": "2026-03-01", "valid_until": "2026-12-31"
+        });
+        let unrecorded = clerk.post(app.url("/api/v1/representations")).header("x-csrf-token", &clerk_token).json(&body).send().await.unwrap();
+        assert_eq!(unrecorded.status().as_u16(), 422, "no authorization on file");
+        body["authorization"] = "桃源乡代办委托 2026-031".into();
+        let recorded = clerk.post(app.url("/api/v1/representations")).header("x-csrf-token", &clerk_token).json(&body).send().await.unwrap();
+        assert_eq!(recorded.status().as_u16(), 201);
+        let rep: serde_json::Value = recorded.json().await.unwrap();
+        let seen: serde_json::Value = elder.get(app.url("/api/v1/me/representations")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(seen[0]["capacity"], "village_agent");
+
+        // A stranger cannot withdraw it; the elder can.
+        let stranger = staff(&app, "auditor").await;
+        let stranger_token = csrf_of(&app, &stranger).await;
+        let path = format!("/api/v1/representations/{}", rep["id"].as_str().unwrap());
+        let denied = stranger.delete(app.url(&path)).header("x-csrf-token", &stranger_token).send().await.unwrap();
+        assert_eq!(denied.status().as_u16(), 404);
+        let elder_token = csrf_of(&app, &elder).await;
+        let withdrawn = elder.delete(app.url(&path)).header("x-csrf-token", &elder_token).send().await.unwrap();
+        assert_eq!(withdrawn.status().as_u16(), 204);
+        let seen: serde_json::Value = agent.get(app.url("/api/v1/me/representations")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(seen.as_array().unwrap().len(), 0);
     })
     .await;
 }

@@ -1,0 +1,290 @@
+//! The JSON API of agency: departments' delegations of acceptance to service places
+//! (security administrator), and authorities to act for someone else, recorded at a window
+//! after the clerk has seen the authorization (window clerk), listed and withdrawn by the
+//! people concerned.
+
+use crate::auth::Signed;
+use crate::error::{ApiError, AppError};
+use crate::params::Prefs;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, Uri};
+use axum::{Extension, Json};
+use chrono::NaiveDate;
+use onetrip_domain::access::{Delegation, Permission};
+use onetrip_domain::audit::{AuditEvent, Outcome};
+use onetrip_domain::person::{Capacity, Principal, Representation};
+use onetrip_domain::CreditCode;
+use onetrip_store::{AccountKind, StoredDelegation, StoredRepresentation};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+type ApiResult<T> = Result<T, ApiError>;
+
+fn invalid(field: &str, message: impl ToString) -> AppError {
+    AppError::Invalid {
+        field: field.into(),
+        message: message.to_string(),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DelegationRequest {
+    /// Credit code of the delegating department.
+    pub department: String,
+    /// Code of the service place that accepts on its behalf.
+    pub place: String,
+    /// Base catalog codes; empty delegates every matter of the department.
+    #[serde(default)]
+    pub matters: Vec<String>,
+}
+
+/// Live delegations of acceptance (security administrator).
+#[utoipa::path(get, path = "/api/v1/delegations", responses((status = 200, body = [Object])))]
+pub async fn list_delegations(
+    State(state): State<AppState>,
+    prefs: Prefs,
+) -> ApiResult<Json<Vec<StoredDelegation>>> {
+    Ok(Json(
+        state
+            .store
+            .delegations()
+            .await
+            .map_err(|e| ApiError(e.into(), prefs.lang))?,
+    ))
+}
+
+/// Lets a service place accept a department's matters (security administrator).
+#[utoipa::path(post, path = "/api/v1/delegations", request_body = DelegationRequest,
+    responses((status = 201, body = Object), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn add_delegation(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    prefs: Prefs,
+    Json(req): Json<DelegationRequest>,
+) -> ApiResult<(StatusCode, Json<StoredDelegation>)> {
+    let lang = prefs.lang;
+    let view = state.view.get();
+    if !view.departments.contains_key(req.department.trim()) {
+        return Err(ApiError(
+            invalid(
+                "department",
+                format!("没有信用代码为 {} 的部门", req.department),
+            ),
+            lang,
+        ));
+    }
+    if !view.places.contains_key(req.place.trim()) {
+        return Err(ApiError(
+            invalid("place", format!("没有编码为 {} 的服务场所", req.place)),
+            lang,
+        ));
+    }
+    if let Some(bad) = req
+        .matters
+        .iter()
+        .find(|m| !view.by_base.contains_key(m.as_str()))
+    {
+        return Err(ApiError(
+            invalid("matters", format!("没有基本目录编码为 {bad} 的事项")),
+            lang,
+        ));
+    }
+    let delegation = Delegation {
+        department: req.department.trim().to_string(),
+        place: req.place.trim().to_string(),
+        matters: req.matters,
+    };
+    let mut record = signed.audit(
+        state.clock.now(),
+        AuditEvent::DelegationAdded,
+        Some(delegation.department.clone()),
+        Outcome::Success,
+    );
+    record.detail = format!("to {}", delegation.place);
+    let stored = state
+        .store
+        .add_delegation(&delegation, record)
+        .await
+        .map_err(|e| ApiError(e.into(), lang))?;
+    Ok((StatusCode::CREATED, Json(stored)))
+}
+
+/// Ends a delegation (security administrator).
+#[utoipa::path(delete, path = "/api/v1/delegations/{id}", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn revoke_delegation(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    prefs: Prefs,
+) -> ApiResult<StatusCode> {
+    let record = signed.audit(
+        state.clock.now(),
+        AuditEvent::DelegationRevoked,
+        Some(id.clone()),
+        Outcome::Success,
+    );
+    state
+        .store
+        .revoke_delegation(&id, record)
+        .await
+        .map_err(|e| ApiError(e.into(), prefs.lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RepresentationRequest {
+    /// The agent's account id.
+    pub agent: String,
+    /// `organization` or `person`.
+    pub principal_kind: String,
+    /// Credit code of the organization, or account id of the person.
+    pub principal: String,
+    /// `legal_representative`, `authorized_agent`, `relative` or `village_agent`.
+    pub capacity: String,
+    /// Number of the authorization the clerk has seen and filed.
+    pub authorization: Option<String>,
+    pub valid_from: NaiveDate,
+    pub valid_until: Option<NaiveDate>,
+}
+
+async fn applicant_exists(state: &AppState, id: &str) -> Result<bool, AppError> {
+    Ok(state
+        .store
+        .account(id)
+        .await?
+        .is_some_and(|a| a.kind == AccountKind::Applicant))
+}
+
+/// Records an authority to act for someone, after seeing its authorization (window clerk).
+#[utoipa::path(post, path = "/api/v1/representations", request_body = RepresentationRequest,
+    responses((status = 201, body = Object), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn add_representation(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    prefs: Prefs,
+    Json(req): Json<RepresentationRequest>,
+) -> ApiResult<(StatusCode, Json<StoredRepresentation>)> {
+    let lang = prefs.lang;
+    let fail = |e: AppError| ApiError(e, lang);
+    let capacity = Capacity::from_key(&req.capacity).ok_or_else(|| {
+        fail(invalid(
+            "capacity",
+            format!("没有这种代理身份：{}", req.capacity),
+        ))
+    })?;
+    let principal = match req.principal_kind.as_str() {
+        "organization" => Principal::Organization(
+            CreditCode::parse(&req.principal)
+                .map_err(|e| fail(invalid("principal", e)))?
+                .to_string(),
+        ),
+        "person" => {
+            if !applicant_exists(&state, &req.principal)
+                .await
+                .map_err(fail)?
+            {
+                return Err(fail(invalid("principal", "被代理人不是已注册的群众账号")));
+            }
+            Principal::Person(req.principal.clone())
+        }
+        other => {
+            return Err(fail(invalid(
+                "principal_kind",
+                format!("应为 organization 或 person，而不是 {other}"),
+            )))
+        }
+    };
+    if !applicant_exists(&state, &req.agent).await.map_err(fail)? {
+        return Err(fail(invalid("agent", "代理人不是已注册的群众账号")));
+    }
+    let representation = Representation {
+        agent: req.agent,
+        principal,
+        capacity,
+        authorization: req.authorization.map(|a| a.trim().to_string()),
+        valid_from: req.valid_from,
+        valid_until: req.valid_until,
+    };
+    representation
+        .validate()
+        .map_err(|e| fail(invalid("capacity", e)))?;
+    let mut record = signed.audit(
+        state.clock.now(),
+        AuditEvent::RepresentationAdded,
+        Some(representation.agent.clone()),
+        Outcome::Success,
+    );
+    record.detail = capacity.key().into();
+    let stored = state
+        .store
+        .add_representation(&representation, record)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    Ok((StatusCode::CREATED, Json(stored)))
+}
+
+/// Whom the caller acts for, and who acts for the caller.
+#[utoipa::path(get, path = "/api/v1/me/representations", responses((status = 200, body = [Object])))]
+pub async fn my_representations(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    prefs: Prefs,
+) -> ApiResult<Json<Vec<StoredRepresentation>>> {
+    Ok(Json(
+        state
+            .store
+            .representations_of(&signed.account.id)
+            .await
+            .map_err(|e| ApiError(e.into(), prefs.lang))?,
+    ))
+}
+
+/// Withdraws an authority: by the person represented, the agent, or a window clerk.
+/// Anyone else gets 404 and an access-denied record.
+#[utoipa::path(delete, path = "/api/v1/representations/{id}", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn revoke_representation(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    prefs: Prefs,
+    uri: Uri,
+) -> ApiResult<StatusCode> {
+    let lang = prefs.lang;
+    let mine = state
+        .store
+        .representations_of(&signed.account.id)
+        .await
+        .map_err(|e| ApiError(e.into(), lang))?
+        .iter()
+        .any(|r| r.id == id);
+    if !(mine || signed.holds(Permission::AcceptApplication)) {
+        let mut record = signed.audit(
+            state.clock.now(),
+            AuditEvent::AccessDenied,
+            Some(format!("DELETE {}", uri.path())),
+            Outcome::Denied,
+        );
+        record.detail = "not the caller's representation".into();
+        state
+            .store
+            .append_audit(record)
+            .await
+            .map_err(|e| ApiError(e.into(), lang))?;
+        return Err(ApiError(AppError::NotFound(uri.path().to_string()), lang));
+    }
+    let record = signed.audit(
+        state.clock.now(),
+        AuditEvent::RepresentationRevoked,
+        Some(id.clone()),
+        Outcome::Success,
+    );
+    state
+        .store
+        .revoke_representation(&id, record)
+        .await
+        .map_err(|e| ApiError(e.into(), lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
