@@ -54,6 +54,20 @@ struct FileConfig {
     tls_key: Option<PathBuf>,
     /// Extra host names and addresses a generated certificate covers.
     tls_names: Option<Vec<String>>,
+    /// Applicant single sign-on through the provincial identity service.
+    oidc: Option<OidcFile>,
+}
+
+/// The `[oidc]` table. The client secret may come from `ONETRIP_OIDC_CLIENT_SECRET` instead.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OidcFile {
+    issuer: String,
+    client_id: String,
+    client_secret: Option<String>,
+    redirect_url: String,
+    document_claim: Option<String>,
+    phone_claim: Option<String>,
 }
 
 /// The resolved configuration.
@@ -69,6 +83,7 @@ pub struct Config {
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     pub tls_names: Vec<String>,
+    pub oidc: Option<onetrip_web::auth::oidc::OidcConfig>,
 }
 
 impl fmt::Debug for Config {
@@ -83,6 +98,7 @@ impl fmt::Debug for Config {
             .field("https", &self.https)
             .field("tls_cert", &self.tls_cert)
             .field("tls_key", &self.tls_key)
+            .field("oidc", &self.oidc)
             .finish()
     }
 }
@@ -144,7 +160,27 @@ impl CommonArgs {
                 ))
             }
         };
+        let oidc = match file.oidc {
+            None => None,
+            Some(o) => {
+                let client_secret = std::env::var("ONETRIP_OIDC_CLIENT_SECRET")
+                    .ok()
+                    .or(o.client_secret)
+                    .ok_or_else(|| {
+                        anyhow!("配置项 [oidc] 缺少 client_secret（或环境变量 ONETRIP_OIDC_CLIENT_SECRET）")
+                    })?;
+                Some(onetrip_web::auth::oidc::OidcConfig {
+                    issuer: o.issuer,
+                    client_id: o.client_id,
+                    client_secret,
+                    redirect_url: o.redirect_url,
+                    document_claim: o.document_claim.unwrap_or_else(|| "id_card_number".into()),
+                    phone_claim: o.phone_claim.unwrap_or_else(|| "phone_number".into()),
+                })
+            }
+        };
         Ok(Config {
+            oidc,
             listen,
             data_dir,
             database_url,
@@ -192,6 +228,7 @@ impl Config {
         }
         let config = onetrip_web::AuthConfig {
             secure_cookies: self.https,
+            oidc: self.oidc.clone(),
             trusted_proxies: self.trusted_proxies.clone(),
             profile: self.password_profile,
             demo,
@@ -281,6 +318,24 @@ mod tests {
         assert!(!format!("{from_file:?}").contains("hunter2"));
         a.listen = Some("127.0.0.1:7000".into());
         assert_eq!(a.load().unwrap().listen.to_string(), "127.0.0.1:7000");
+    }
+
+    #[test]
+    fn the_sign_on_secret_never_shows() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("onetrip.toml");
+        std::fs::write(
+            &file,
+            "https = true\npassword_profile = \"mlps\"\ntrusted_proxies = [\"10.0.0.1\"]\n[oidc]\nissuer = \"https://sso.example\"\nclient_id = \"hall\"\nclient_secret = \"s3cr3t-value\"\nredirect_url = \"https://hall.example/login/sso/callback\"\n",
+        )
+        .unwrap();
+        let mut a = args();
+        a.config = Some(file);
+        let c = a.load().unwrap();
+        assert!(c.https);
+        assert_eq!(c.trusted_proxies.len(), 1);
+        assert_eq!(c.oidc.as_ref().map(|o| o.client_id.as_str()), Some("hall"));
+        assert!(!format!("{c:?}").contains("s3cr3t-value"));
     }
 
     #[test]

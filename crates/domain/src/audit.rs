@@ -31,6 +31,7 @@ pub enum AuditEvent {
     DelegationRevoked,
     RepresentationAdded,
     RepresentationRevoked,
+    AssuranceRaised,
 }
 
 impl AuditEvent {
@@ -57,6 +58,7 @@ impl AuditEvent {
         AuditEvent::DelegationRevoked,
         AuditEvent::RepresentationAdded,
         AuditEvent::RepresentationRevoked,
+        AuditEvent::AssuranceRaised,
     ];
 
     pub fn key(self) -> &'static str {
@@ -83,6 +85,7 @@ impl AuditEvent {
             AuditEvent::DelegationRevoked => "delegation_revoked",
             AuditEvent::RepresentationAdded => "representation_added",
             AuditEvent::RepresentationRevoked => "representation_revoked",
+            AuditEvent::AssuranceRaised => "assurance_raised",
         }
     }
 

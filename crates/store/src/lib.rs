@@ -123,6 +123,13 @@ pub trait AccountStore: Send + Sync {
     /// Records the step of an accepted code. False when it is not later than the last one
     /// (a replayed code), atomically, so two requests cannot both use one code.
     async fn claim_totp_step(&self, id: &str, step: i64) -> Result<bool, StoreError>;
+    /// Raises (or lowers) an account's identity assurance level.
+    async fn set_assurance(
+        &self,
+        id: &str,
+        assurance: onetrip_domain::person::Assurance,
+        audit: AuditRecord,
+    ) -> Result<(), StoreError>;
     /// Disables (ending every session at once) or enables an account.
     async fn set_disabled(
         &self,

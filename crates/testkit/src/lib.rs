@@ -1,6 +1,8 @@
 //! Test helpers: a fresh store on either backend, the demo catalog, and the real app on
 //! port 0.
 
+pub mod oidc;
+
 use anyhow::{anyhow, Context};
 use onetrip_domain::catalog::file::{parse_catalog, CatalogBatch};
 use onetrip_domain::clock::FixedClock;
@@ -104,6 +106,8 @@ pub struct TestApp {
     /// The app's clock: tests move it to end lockouts, expire sessions, change codes.
     pub clock: Arc<onetrip_domain::clock::ManualClock>,
     pub security: Arc<onetrip_web::Security>,
+    /// The single sign-on provider the app trusts.
+    pub provider: oidc::Provider,
     pub backend: Backend,
     _dir: tempfile::TempDir,
 }
@@ -195,7 +199,23 @@ pub async fn spawn_app_with(
     };
     let clock = Arc::new(onetrip_domain::clock::ManualClock::new(test_clock().0));
     let keys = onetrip_vault::KeyFile::generate()?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = format!("http://{}", listener.local_addr()?);
+    let provider = oidc::start(oidc::Person {
+        name: "陈𠮷".into(),
+        id_card_number: "331199198007050037".into(),
+        phone: "13800000009".into(),
+    })
+    .await?;
     let mut auth = onetrip_web::AuthConfig {
+        oidc: Some(onetrip_web::auth::oidc::OidcConfig {
+            issuer: provider.issuer.clone(),
+            client_id: oidc::CLIENT_ID.into(),
+            client_secret: oidc::CLIENT_SECRET.into(),
+            redirect_url: format!("{address}/login/sso/callback"),
+            document_claim: "id_card_number".into(),
+            phone_claim: "phone_number".into(),
+        }),
         password: onetrip_vault::PasswordParams::cheap(),
         attempts_per_minute: 600,
         demo: true,
@@ -214,8 +234,6 @@ pub async fn spawn_app_with(
     let state =
         onetrip_web::AppState::start(store.clone(), clock.clone(), config, security.clone())
             .await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let address = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move {
         let _ = axum_serve(listener, onetrip_web::router(state)).await;
     });
@@ -228,6 +246,7 @@ pub async fn spawn_app_with(
         store,
         clock,
         security,
+        provider,
         backend,
         _dir: dir,
     })

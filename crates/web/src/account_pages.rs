@@ -44,6 +44,8 @@ struct LoginPage<'a> {
     error: Option<String>,
     demo: Vec<DemoAccount>,
     demo_password: &'static str,
+    /// Whether single sign-on is configured.
+    sso: bool,
 }
 
 #[derive(Deserialize)]
@@ -102,6 +104,7 @@ pub async fn login_form(State(state): State<AppState>, prefs: Prefs, uri: Uri) -
             error: None,
             demo,
             demo_password: crate::auth::demo::DEMO_PASSWORD,
+            sso: state.security.oidc.is_some(),
         },
         &c,
     )
@@ -139,6 +142,7 @@ pub async fn login_submit(
                 error: Some(e.message(c.lang)),
                 demo,
                 demo_password: crate::auth::demo::DEMO_PASSWORD,
+                sso: state.security.oidc.is_some(),
             };
             render(&page, &c).map(|r| (status, r).into_response())
         }
@@ -417,4 +421,92 @@ pub async fn password_submit(
         }
         Err(e) => Err(PageError::new(e, prefs, &uri)),
     }
+}
+
+/// The cookie that carries the sealed state, nonce and destination of a single sign-on.
+const SSO_COOKIE: &str = "onetrip-sso";
+const SSO_CONTEXT: &str = "oidc.state";
+
+fn sso_cookie(state: &AppState, value: &str, max_age: i64) -> axum::http::HeaderValue {
+    let secure = if state.security.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    axum::http::HeaderValue::from_str(&format!(
+        "{SSO_COOKIE}={value}; Path=/login/sso; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| axum::http::HeaderValue::from_static(""))
+}
+
+/// Starts single sign-on: to the provider, with a fresh state and nonce.
+pub async fn sso_start(State(state): State<AppState>, prefs: Prefs, uri: Uri) -> PageResult {
+    let fail = |e: AppError| PageError::new(e, prefs.clone(), &uri);
+    let Some(oidc) = &state.security.oidc else {
+        return Err(fail(AppError::NotFound("/login/sso".into())));
+    };
+    let next = safe_next(crate::params::Params::parse(uri.query()).get("next"));
+    let (flow, nonce) = (
+        onetrip_vault::new_secret().map_err(|e| fail(e.into()))?,
+        onetrip_vault::new_secret().map_err(|e| fail(e.into()))?,
+    );
+    let sealed = state
+        .security
+        .cipher
+        .seal(SSO_CONTEXT, &format!("{flow} {nonce} {next}"))
+        .map_err(|e| fail(e.into()))?;
+    let to = oidc.authorize_url(&flow, &nonce).await.map_err(fail)?;
+    Ok((
+        [(SET_COOKIE, sso_cookie(&state, &sealed, 600))],
+        Redirect::to(&to),
+    )
+        .into_response())
+}
+
+/// The provider's answer: check the state, verify the ID token, sign in.
+pub async fn sso_callback(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    prefs: Prefs,
+    uri: Uri,
+    headers: axum::http::HeaderMap,
+) -> PageResult {
+    let fail = |e: AppError| PageError::new(e, prefs.clone(), &uri);
+    let Some(oidc) = &state.security.oidc else {
+        return Err(fail(AppError::NotFound("/login/sso".into())));
+    };
+    let params = crate::params::Params::parse(uri.query());
+    let sealed = headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == SSO_COOKIE)
+        .map(|(_, v)| v.to_string())
+        .ok_or_else(|| fail(AppError::Csrf))?;
+    let opened = state
+        .security
+        .cipher
+        .open_field(SSO_CONTEXT, &sealed)
+        .map_err(|_| fail(AppError::Csrf))?;
+    let mut parts = opened.splitn(3, ' ');
+    let (Some(flow), Some(nonce), Some(next)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(fail(AppError::Csrf));
+    };
+    if params.get("state") != Some(flow) {
+        return Err(fail(AppError::Csrf));
+    }
+    let Some(code) = params.get("code") else {
+        return Err(fail(AppError::LoginFailed));
+    };
+    let claims = oidc.claims(code, nonce).await.map_err(fail)?;
+    let cookie = login::single_sign_on(&state, &claims, ip)
+        .await
+        .map_err(fail)?;
+    let mut response = with_cookie(&state, &cookie, &safe_next(Some(next)));
+    response
+        .headers_mut()
+        .append(SET_COOKIE, sso_cookie(&state, "", 0));
+    Ok(response)
 }

@@ -66,6 +66,13 @@ pub(crate) fn table() -> Vec<Entry> {
             SecondFactor,
             post(account_pages::second_factor_submit),
         ),
+        r("GET", "/login/sso", Public, get(account_pages::sso_start)),
+        r(
+            "GET",
+            "/login/sso/callback",
+            Public,
+            get(account_pages::sso_callback),
+        ),
         r("POST", "/logout", Public, post(account_pages::logout)),
         r(
             "GET",

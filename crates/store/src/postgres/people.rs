@@ -421,6 +421,25 @@ impl AccountStore for PgStore {
         Ok(())
     }
 
+    async fn set_assurance(
+        &self,
+        id: &str,
+        assurance: Assurance,
+        audit: AuditRecord,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let n = sqlx::query("UPDATE account SET assurance = $1 WHERE id = $2")
+            .bind(assurance.key())
+            .bind(need(id, "account")?)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        changed(n, "account")?;
+        append_audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn claim_totp_step(&self, id: &str, step: i64) -> Result<bool, StoreError> {
         let n = sqlx::query(
             "UPDATE account SET totp_last_step = $1

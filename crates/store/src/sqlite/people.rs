@@ -509,6 +509,25 @@ impl AccountStore for SqliteStore {
         .await
     }
 
+    async fn set_assurance(
+        &self,
+        id: &str,
+        assurance: Assurance,
+        audit: AuditRecord,
+    ) -> Result<(), StoreError> {
+        let id = id.to_string();
+        self.write(move |conn| {
+            let n = conn.execute(
+                "UPDATE account SET assurance = ?1 WHERE id = ?2",
+                params![assurance.key(), id],
+            )?;
+            changed(n, "account")?;
+            append_audit_in(conn, audit)?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn claim_totp_step(&self, id: &str, step: i64) -> Result<bool, StoreError> {
         let id = id.to_string();
         self.write(move |conn| {

@@ -308,3 +308,5 @@ field-capacity = Capacity
 field-principal = Principal
 field-principal_kind = Principal type
 field-agent = Agent
+audit-event-assurance_raised = Identity assurance raised
+sign-in-sso = Sign in with the provincial identity service

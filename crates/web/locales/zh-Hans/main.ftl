@@ -292,3 +292,5 @@ field-capacity = 代理身份
 field-principal = 被代理人
 field-principal_kind = 被代理人类型
 field-agent = 代理人
+audit-event-assurance_raised = 实名核验等级提升
+sign-in-sso = 用省统一身份认证登录（浙里办）

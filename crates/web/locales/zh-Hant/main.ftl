@@ -292,3 +292,5 @@ field-capacity = 代理身分
 field-principal = 被代理人
 field-principal_kind = 被代理人類型
 field-agent = 代理人
+audit-event-assurance_raised = 實名核驗等級提升
+sign-in-sso = 用省統一身分認證登入（浙里辦）

@@ -373,6 +373,88 @@ pub async fn change_password(
     Ok(())
 }
 
+/// Signs in (registering on first use) the applicant an ID token names. The account's
+/// assurance becomes `single_sign_on` if it was lower.
+pub async fn single_sign_on(
+    state: &AppState,
+    claims: &serde_json::Map<String, serde_json::Value>,
+    source: IpAddr,
+) -> Result<String, AppError> {
+    let security = &state.security;
+    let Some(oidc) = &security.oidc else {
+        return Err(AppError::NotFound("/login/sso".into()));
+    };
+    let claim = |name: &str| {
+        claims
+            .get(name)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+    };
+    let document = IdentityDocument::parse(
+        DocumentKind::ResidentIdCard,
+        claim(&oidc.config.document_claim),
+    )
+    .map_err(|e| invalid("document_number", e))?;
+    let name = PersonName::parse(claim("name")).map_err(|e| invalid("name", e))?;
+    let login = crate::auth::applicant_login(
+        security,
+        DocumentKind::ResidentIdCard.key(),
+        document.number(),
+    );
+    let now = state.clock.now();
+    let account = match state.store.account_by_login(&login).await? {
+        Some(a) => {
+            if a.assurance < Assurance::SingleSignOn {
+                let mut audit = record(
+                    now,
+                    source,
+                    AuditEvent::AssuranceRaised,
+                    Some(&a.id),
+                    Outcome::Success,
+                    "single_sign_on",
+                );
+                audit.actor = Some(a.id.clone());
+                state
+                    .store
+                    .set_assurance(&a.id, Assurance::SingleSignOn, audit)
+                    .await?;
+            }
+            a
+        }
+        None => {
+            let phone = MobileNumber::parse(claim(&oidc.config.phone_claim))
+                .map_err(|e| invalid("phone", e))?;
+            let person = person_record(security, name.as_str(), &document, &phone)?;
+            state
+                .store
+                .create_account(
+                    NewAccount {
+                        kind: AccountKind::Applicant,
+                        login,
+                        display_name: name.to_string(),
+                        organization: None,
+                        password_hash: None,
+                        assurance: Assurance::SingleSignOn,
+                        person: Some(person),
+                    },
+                    record(
+                        now,
+                        source,
+                        AuditEvent::AccountCreated,
+                        None,
+                        Outcome::Success,
+                        "single sign-on",
+                    ),
+                )
+                .await?
+        }
+    };
+    if account.disabled_at.is_some() {
+        return Err(AppError::LoginFailed);
+    }
+    signed_in(state, &account, source, "single sign-on").await
+}
+
 /// Ends the caller's session.
 pub async fn logout(state: &AppState, signed: &Signed) -> Result<(), AppError> {
     if let Some(s) = &signed.session {
@@ -511,7 +593,7 @@ pub async fn register(
 }
 
 /// Starts a complete session for an applicant and records the sign-in.
-async fn signed_in(
+pub(crate) async fn signed_in(
     state: &AppState,
     account: &Account,
     source: IpAddr,

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod guard;
 pub mod limit;
 pub mod login;
+pub mod oidc;
 pub mod session;
 pub mod staff;
 
@@ -44,6 +45,8 @@ pub struct AuthConfig {
     pub trusted_proxies: Vec<IpAddr>,
     /// Demo mode: the login page shows the demo accounts and their current codes.
     pub demo: bool,
+    /// Applicant single sign-on through the provincial identity service.
+    pub oidc: Option<oidc::OidcConfig>,
 }
 
 impl Default for AuthConfig {
@@ -60,6 +63,7 @@ impl Default for AuthConfig {
             secure_cookies: false,
             trusted_proxies: Vec::new(),
             demo: false,
+            oidc: None,
         }
     }
 }
@@ -72,6 +76,7 @@ pub struct Security {
     pub policy: PasswordPolicy,
     pub(crate) limiter: RateLimiter,
     pub(crate) hashing: Semaphore,
+    pub oidc: Option<oidc::Oidc>,
 }
 
 impl std::fmt::Debug for Security {
@@ -132,6 +137,7 @@ impl Security {
         let hasher =
             PasswordHasher::new(config.password).map_err(|e| SecurityError::Hash(e.to_string()))?;
         Ok(Arc::new(Security {
+            oidc: config.oidc.clone().map(oidc::Oidc::new),
             policy: PasswordPolicy::for_profile(config.profile),
             limiter: RateLimiter::new(config.attempts_per_minute),
             hashing: Semaphore::new(config.hashing_slots.max(1)),

@@ -706,6 +706,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/login", "public"),
     ("GET", "/login/second-factor", "second_factor"),
     ("POST", "/login/second-factor", "second_factor"),
+    ("GET", "/login/sso", "public"),
+    ("GET", "/login/sso/callback", "public"),
     ("POST", "/logout", "public"),
     ("GET", "/register", "public"),
     ("POST", "/register", "public"),
@@ -833,7 +835,9 @@ async fn every_cell_of_the_permission_matrix_holds() {
             };
             let status = send(&anonymous, None).await.unwrap().status().as_u16();
             match *access {
-                // Public routes pass the guard; a wrong login (401) is the route's own answer.
+                // Public routes pass the guard; a wrong login (401) is the route's own answer,
+                // and so is the sign-on callback's refusal of a call it did not start (403).
+                "public" if *path == "/login/sso/callback" => {}
                 "public" => assert_ne!(status, 403, "anonymous {method} {path}"),
                 _ if api => assert_eq!(status, 401, "anonymous {method} {path}"),
                 _ if *method == "GET" => assert_eq!(status, 303, "anonymous {method} {path}"),
@@ -846,7 +850,9 @@ async fn every_cell_of_the_permission_matrix_holds() {
                 let csrf = csrf_of(&app, client).await;
                 let status = send(client, Some(csrf)).await.unwrap().status().as_u16();
                 if *access == "public" {
-                    assert_ne!(status, 403, "{who} {method} {path}");
+                    if *path != "/login/sso/callback" {
+                        assert_ne!(status, 403, "{who} {method} {path}");
+                    }
                 } else if holds(who, access) {
                     assert!(
                         status != 401 && status != 403,
@@ -925,6 +931,94 @@ async fn delegations_and_village_agents_are_recorded_and_withdrawn() {
         assert_eq!(withdrawn.status().as_u16(), 204);
         let seen: serde_json::Value = agent.get(app.url("/api/v1/me/representations")).send().await.unwrap().json().await.unwrap();
         assert_eq!(seen.as_array().unwrap().len(), 0);
+    })
+    .await;
+}
+
+/// Follows one redirect by hand, keeping the client's cookies.
+async fn follow(client: &Client, url: &str) -> (u16, String) {
+    let resp = client.get(url).send().await.unwrap();
+    let status = resp.status().as_u16();
+    let location = resp
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_string());
+    (status, location.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn applicants_sign_in_through_the_provincial_identity_service() {
+    each_app(|app| async move {
+        let browser = app.browser();
+        let (status, to) = follow(&browser, &app.url("/login/sso?next=%2Fme")).await;
+        assert_eq!(status, 303);
+        assert!(
+            to.starts_with(&format!("{}/authorize?", app.provider.issuer)),
+            "{to}"
+        );
+        assert!(
+            to.contains("client_id=onetrip%2Dtest") && to.contains("nonce="),
+            "{to}"
+        );
+        let (status, back) = follow(&browser, &to).await;
+        assert_eq!(status, 303);
+        assert!(
+            back.starts_with(&app.url("/login/sso/callback?code=")),
+            "{back}"
+        );
+
+        // The same answer delivered to another browser (no state cookie) is refused.
+        let stranger = app.browser();
+        assert_eq!(follow(&stranger, &back).await.0, 403);
+
+        let (status, to) = follow(&browser, &back).await;
+        assert_eq!((status, to.as_str()), (303, "/me"));
+        let me: serde_json::Value = browser
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["name"], "陈𠮷");
+        assert_eq!(me["assurance"], "single_sign_on");
+        assert_eq!(me["document_number"], "331199********0037");
+        let first_id = me["id"].clone();
+
+        // Signing in again finds the same account.
+        let again = app.browser();
+        let (_, to) = follow(&again, &app.url("/login/sso")).await;
+        let (_, back) = follow(&again, &to).await;
+        assert_eq!(follow(&again, &back).await.0, 303);
+        let me: serde_json::Value = again
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["id"], first_id);
+
+        // A token issued for another client does not sign anyone in.
+        app.provider
+            .forge_audience
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let forged = app.browser();
+        let (_, to) = follow(&forged, &app.url("/login/sso")).await;
+        let (_, back) = follow(&forged, &to).await;
+        assert_eq!(follow(&forged, &back).await.0, 401);
+        assert_eq!(
+            forged
+                .get(app.url("/api/v1/me"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+            401
+        );
     })
     .await;
 }
