@@ -1,5 +1,6 @@
 //! 统一社会信用代码 (unified social credit code, GB 32100-2015).
 
+use crate::message::{Explain, Message};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -22,6 +23,24 @@ pub enum CreditCodeError {
     Character { position: usize, found: char },
     #[error("统一社会信用代码第 18 位校验码不正确，应为“{expected}”")]
     CheckCharacter { expected: char },
+}
+
+impl Explain for CreditCodeError {
+    fn explain(&self) -> Message {
+        match self {
+            CreditCodeError::Length(n) => {
+                Message::new("invalid-credit-code-length").number("found", *n)
+            }
+            CreditCodeError::Character { position, found } => {
+                Message::new("invalid-credit-code-character")
+                    .number("position", *position)
+                    .text("found", found)
+            }
+            CreditCodeError::CheckCharacter { expected } => {
+                Message::new("invalid-credit-code-check").text("expected", expected)
+            }
+        }
+    }
 }
 
 fn value_of(c: char) -> Option<u32> {

@@ -10,6 +10,7 @@ pub mod codes;
 pub mod credit_code;
 pub mod department;
 pub mod division;
+pub mod message;
 pub mod person;
 pub mod text;
 

@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use onetrip_domain::access::{Grant, Role};
 use onetrip_domain::audit::{AuditEvent, Outcome};
+use onetrip_domain::message::Message;
 use onetrip_store::{AccountKind, ApiToken, AuditEntry};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -397,10 +398,7 @@ pub async fn add_grant(
     let lang = prefs.lang;
     let role = Role::from_key(&req.role).ok_or_else(|| {
         ApiError(
-            AppError::Invalid {
-                field: "role".into(),
-                message: format!("没有这个角色：{}", req.role),
-            },
+            AppError::invalid("role", Message::new("invalid-role").text("role", &req.role)),
             lang,
         )
     })?;
@@ -497,16 +495,16 @@ pub async fn create_token(
     let account = admin(&state).staff(&id).await.map_err(fail)?;
     let name = req.name.trim();
     if name.is_empty() || name.chars().count() > 64 {
-        return Err(fail(AppError::Invalid {
-            field: "name".into(),
-            message: "请填写令牌名称（最多 64 个字）".into(),
-        }));
+        return Err(fail(AppError::invalid(
+            "name",
+            Message::new("invalid-token-name"),
+        )));
     }
     if let Some(bad) = req.scopes.iter().find(|s| Role::from_key(s).is_none()) {
-        return Err(fail(AppError::Invalid {
-            field: "scopes".into(),
-            message: format!("没有这个角色：{bad}"),
-        }));
+        return Err(fail(AppError::invalid(
+            "scopes",
+            Message::new("invalid-role").text("role", bad),
+        )));
     }
     let secret = onetrip_vault::new_secret().map_err(|e| fail(e.into()))?;
     let token = format!("ot_{secret}");

@@ -15,6 +15,7 @@ use axum::{Extension, Form};
 use chrono::{DateTime, NaiveDate, Utc};
 use onetrip_domain::access::{Grant, Role};
 use onetrip_domain::audit::{AuditEvent, Outcome};
+use onetrip_domain::message::Message;
 use onetrip_store::{Account, AuditEntry, AuditFilter, StoredGrant};
 use serde::Deserialize;
 
@@ -250,28 +251,23 @@ pub(crate) fn audit_filter(p: &Params) -> Result<AuditFilter, AppError> {
                             .map(|t| t.and_utc() - chrono::Duration::hours(8))
                             .unwrap_or_default()
                     })
-                    .map_err(|_| AppError::BadRequest {
-                        field: key.into(),
-                        message: "日期格式应为 2026-03-02".into(),
-                    })
+                    .map_err(|_| AppError::bad_request(key, Message::new("invalid-date")))
             })
             .transpose()
     };
     let event = p
         .get("event")
         .map(|e| {
-            AuditEvent::from_key(e).ok_or_else(|| AppError::BadRequest {
-                field: "event".into(),
-                message: format!("没有这种事件：{e}"),
+            AuditEvent::from_key(e).ok_or_else(|| {
+                AppError::bad_request("event", Message::new("invalid-event").text("value", e))
             })
         })
         .transpose()?;
     let outcome = p
         .get("outcome")
         .map(|o| {
-            Outcome::from_key(o).ok_or_else(|| AppError::BadRequest {
-                field: "outcome".into(),
-                message: format!("没有这种结果：{o}"),
+            Outcome::from_key(o).ok_or_else(|| {
+                AppError::bad_request("outcome", Message::new("invalid-outcome").text("value", o))
             })
         })
         .transpose()?;

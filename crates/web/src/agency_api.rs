@@ -13,6 +13,7 @@ use axum::{Extension, Json};
 use chrono::NaiveDate;
 use onetrip_domain::access::{Delegation, Permission};
 use onetrip_domain::audit::{AuditEvent, Outcome};
+use onetrip_domain::message::{Explain, Message};
 use onetrip_domain::person::{Capacity, Principal, Representation};
 use onetrip_domain::CreditCode;
 use onetrip_store::{AccountKind, StoredDelegation, StoredRepresentation};
@@ -21,11 +22,8 @@ use utoipa::ToSchema;
 
 type ApiResult<T> = Result<T, ApiError>;
 
-fn invalid(field: &str, message: impl ToString) -> AppError {
-    AppError::Invalid {
-        field: field.into(),
-        message: message.to_string(),
-    }
+fn invalid(field: &str, message: Message) -> AppError {
+    AppError::invalid(field, message)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -69,14 +67,17 @@ pub async fn add_delegation(
         return Err(ApiError(
             invalid(
                 "department",
-                format!("没有信用代码为 {} 的部门", req.department),
+                Message::new("invalid-unknown-department").text("value", &req.department),
             ),
             lang,
         ));
     }
     if !view.places.contains_key(req.place.trim()) {
         return Err(ApiError(
-            invalid("place", format!("没有编码为 {} 的服务场所", req.place)),
+            invalid(
+                "place",
+                Message::new("invalid-place").text("place", &req.place),
+            ),
             lang,
         ));
     }
@@ -86,7 +87,7 @@ pub async fn add_delegation(
         .find(|m| !view.by_base.contains_key(m.as_str()))
     {
         return Err(ApiError(
-            invalid("matters", format!("没有基本目录编码为 {bad} 的事项")),
+            invalid("matters", Message::new("invalid-matter").text("code", bad)),
             lang,
         ));
     }
@@ -171,13 +172,13 @@ pub async fn add_representation(
     let capacity = Capacity::from_key(&req.capacity).ok_or_else(|| {
         fail(invalid(
             "capacity",
-            format!("没有这种代理身份：{}", req.capacity),
+            Message::new("invalid-capacity").text("value", &req.capacity),
         ))
     })?;
     let principal = match req.principal_kind.as_str() {
         "organization" => Principal::Organization(
             CreditCode::parse(&req.principal)
-                .map_err(|e| fail(invalid("principal", e)))?
+                .map_err(|e| fail(invalid("principal", e.explain())))?
                 .to_string(),
         ),
         "person" => {
@@ -185,19 +186,25 @@ pub async fn add_representation(
                 .await
                 .map_err(fail)?
             {
-                return Err(fail(invalid("principal", "被代理人不是已注册的群众账号")));
+                return Err(fail(invalid(
+                    "principal",
+                    Message::new("invalid-principal-unknown"),
+                )));
             }
             Principal::Person(req.principal.clone())
         }
         other => {
             return Err(fail(invalid(
                 "principal_kind",
-                format!("应为 organization 或 person，而不是 {other}"),
+                Message::new("invalid-object").text("value", other),
             )))
         }
     };
     if !applicant_exists(&state, &req.agent).await.map_err(fail)? {
-        return Err(fail(invalid("agent", "代理人不是已注册的群众账号")));
+        return Err(fail(invalid(
+            "agent",
+            Message::new("invalid-agent-unknown"),
+        )));
     }
     let representation = Representation {
         agent: req.agent,
@@ -209,7 +216,7 @@ pub async fn add_representation(
     };
     representation
         .validate()
-        .map_err(|e| fail(invalid("capacity", e)))?;
+        .map_err(|e| fail(invalid("capacity", e.explain())))?;
     let mut record = signed.audit(
         state.clock.now(),
         AuditEvent::RepresentationAdded,

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use onetrip_domain::catalog::check::{report, CheckRow};
+use onetrip_domain::message::Message;
 use onetrip_store::{ImplementationSummary, PublishedBase, PublishedImplementation};
 use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
@@ -241,10 +242,10 @@ pub(crate) async fn run_search(
 ) -> Result<(String, Vec<SearchResult>, Vec<String>), AppError> {
     let query = params.get("q").unwrap_or("").to_string();
     if query.chars().count() > 100 {
-        return Err(AppError::BadRequest {
-            field: "q".into(),
-            message: "搜索词太长，请不超过 100 个字".into(),
-        });
+        return Err(AppError::bad_request(
+            "q",
+            Message::new("invalid-query-too-long"),
+        ));
     }
     let limit = params.number("limit", 20, 1, 50)?;
     if query.is_empty() {

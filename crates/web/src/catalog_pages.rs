@@ -20,6 +20,7 @@ use onetrip_domain::catalog::file::{CatalogBatch, MatterFile};
 use onetrip_domain::catalog::matter::ResolvedImplementation;
 use onetrip_domain::catalog::validate::validate_batch;
 use onetrip_domain::catalog::Implementation;
+use onetrip_domain::message::Message;
 use onetrip_store::{Draft, Entity, ImplementationSummary, PublishedImplementation, VersionInfo};
 use serde::Deserialize;
 
@@ -330,19 +331,12 @@ pub async fn publish(
     crate::page_try!(c.clone(), in_scope(&state, &signed, &code).await);
     let effective = crate::page_try!(
         c.clone(),
-        NaiveDate::parse_from_str(form.effective.trim(), "%Y-%m-%d").map_err(|_| {
-            AppError::Invalid {
-                field: "effective".into(),
-                message: "生效日期格式应为 2026-03-02".into(),
-            }
-        })
+        NaiveDate::parse_from_str(form.effective.trim(), "%Y-%m-%d")
+            .map_err(|_| { AppError::invalid("effective", Message::new("invalid-date")) })
     );
     if effective < state.clock.today() {
         return Err(PageError(
-            AppError::Invalid {
-                field: "effective".into(),
-                message: "生效日期不能早于今天：已生效的版本不能被改写".into(),
-            },
+            AppError::invalid("effective", Message::new("invalid-effective-past")),
             c,
         ));
     }
@@ -354,10 +348,7 @@ pub async fn publish(
         Ok(v) => v,
         Err(onetrip_store::StoreError::Conflict(m)) => {
             return Err(PageError(
-                AppError::Conflict {
-                    field: "draft".into(),
-                    message: m,
-                },
+                AppError::conflict("draft", Message::new("conflict-publish").text("detail", m)),
                 c,
             ))
         }

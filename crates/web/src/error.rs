@@ -4,6 +4,7 @@
 use crate::i18n::Lang;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use onetrip_domain::message::Message;
 use onetrip_store::StoreError;
 
 #[derive(Debug)]
@@ -11,12 +12,11 @@ pub enum AppError {
     /// 404: what was asked for (already in the user's language).
     NotFound(String),
     /// 400: a parameter and what is wrong with it.
-    BadRequest { field: String, message: String },
-    /// 422: a submitted field is not valid (message already in the user's language or
-    /// from the domain's validator).
-    Invalid { field: String, message: String },
+    BadRequest { field: String, message: Box<Message> },
+    /// 422: a submitted field is not valid.
+    Invalid { field: String, message: Box<Message> },
     /// 409: the submission collides with existing data.
-    Conflict { field: String, message: String },
+    Conflict { field: String, message: Box<Message> },
     /// 401: not signed in (or the session ended).
     Unauthorized,
     /// 401: wrong account or password; the same answer for both.
@@ -64,6 +64,30 @@ impl From<onetrip_search::SearchError> for AppError {
 }
 
 impl AppError {
+    /// 400 for a parameter.
+    pub fn bad_request(field: &str, message: Message) -> Self {
+        AppError::BadRequest {
+            field: field.into(),
+            message: Box::new(message),
+        }
+    }
+
+    /// 422 for a submitted field.
+    pub fn invalid(field: &str, message: Message) -> Self {
+        AppError::Invalid {
+            field: field.into(),
+            message: Box::new(message),
+        }
+    }
+
+    /// 409 for a submitted field.
+    pub fn conflict(field: &str, message: Message) -> Self {
+        AppError::Conflict {
+            field: field.into(),
+            message: Box::new(message),
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -84,12 +108,17 @@ impl AppError {
     pub fn message(&self, lang: Lang) -> String {
         match self {
             AppError::NotFound(what) => format!("{}：{what}", lang.t("error-not-found")),
-            AppError::BadRequest { field, message } => {
-                format!("{}（{field}）：{message}", lang.t("error-bad-request"))
-            }
-            AppError::Invalid { field, message } | AppError::Conflict { field, message } => {
-                format!("{}：{message}", lang.t(&format!("field-{field}")))
-            }
+            AppError::BadRequest { field, message } => lang.say(
+                &Message::new("error-bad-request")
+                    .text("field", field)
+                    .text("message", lang.say(message)),
+            ),
+            AppError::Invalid { field, message } | AppError::Conflict { field, message } => lang
+                .say(
+                    &Message::new("error-field")
+                        .label("field", format!("field-{field}"))
+                        .text("message", lang.say(message)),
+                ),
             AppError::Unauthorized => lang.t("error-unauthorized").into_owned(),
             AppError::LoginFailed => lang.t("error-login-failed").into_owned(),
             AppError::Forbidden => lang.t("error-forbidden").into_owned(),

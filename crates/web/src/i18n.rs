@@ -1,7 +1,9 @@
 //! Interface languages: zh-Hans (default), zh-Hant and en, from `locales/*/main.ftl`.
 //! Catalog content stays as written; the interface is translated.
 
+use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader};
+use onetrip_domain::message::{Arg, Message};
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
@@ -131,6 +133,23 @@ impl Lang {
         }
     }
 
+    /// A domain message in this language; labels among its arguments are translated first.
+    pub fn say(self, message: &Message) -> String {
+        let args: std::collections::HashMap<Cow<'static, str>, FluentValue<'static>> = message
+            .args
+            .iter()
+            .map(|(name, arg)| {
+                let value = match arg {
+                    Arg::Text(s) => FluentValue::from(s.clone()),
+                    Arg::Number(n) => FluentValue::from(*n),
+                    Arg::Label(id) => FluentValue::from(self.t(id).into_owned()),
+                };
+                (Cow::Borrowed(*name), value)
+            })
+            .collect();
+        LOCALES.lookup_with_args(self.id(), message.id, &args)
+    }
+
     fn format_n(self, key: &str, n: usize) -> String {
         let mut args = std::collections::HashMap::new();
         args.insert(
@@ -171,29 +190,52 @@ mod tests {
         }
     }
 
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files(&path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+
     #[test]
     fn every_key_the_templates_and_code_use_exists() {
         let hans = keys("zh-Hans");
         let mut used = BTreeSet::new();
-        for dir in ["templates", "src"] {
-            let path = format!("{}/{dir}", env!("CARGO_MANIFEST_DIR"));
-            for entry in std::fs::read_dir(&path).into_iter().flatten().flatten() {
-                let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-                for chunk in [".t(\"", ".n(\""]
-                    .iter()
-                    .flat_map(|pat| text.split(pat).skip(1))
-                {
-                    if let Some(key) = chunk.split('"').next() {
-                        if key
-                            .chars()
-                            .all(|c| c.is_ascii_lowercase() || c == '-' || c == '_')
-                            && !key.ends_with('-')
-                        {
-                            used.insert(key.to_string());
-                        }
+        let mut paths = Vec::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for dir in ["templates", "src", "../domain/src"] {
+            files(&root.join(dir), &mut paths);
+        }
+        assert!(paths.len() > 40, "only {} files scanned", paths.len());
+        for path in paths {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            for chunk in [".t(\"", ".n(\"", "Message::new(\""]
+                .iter()
+                .flat_map(|pat| text.split(pat).skip(1))
+            {
+                if let Some(key) = chunk.split('"').next() {
+                    if key
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '-' || c == '_')
+                        && !key.ends_with('-')
+                        && !key.is_empty()
+                    {
+                        used.insert(key.to_string());
                     }
                 }
             }
+        }
+        for id in [
+            "invalid-place",
+            "invalid-role",
+            "invalid-name-empty",
+            "error-field",
+        ] {
+            assert!(used.contains(id), "the scan missed {id}");
         }
         let missing: Vec<_> = used.difference(&hans).collect();
         assert!(missing.is_empty(), "keys used but not defined: {missing:?}");
@@ -256,5 +298,169 @@ mod tests {
         assert_eq!(Lang::from_accept("en-US,en;q=0.9"), Lang::En);
         assert_eq!(Lang::from_accept("fr"), Lang::ZhHans);
         assert_eq!(Lang::En.t("site-name"), "OneTrip Government Services");
+    }
+    /// Every validator's message, in every language: found, with its arguments filled in,
+    /// and the English one free of Chinese.
+    #[test]
+    fn every_validator_message_reads_in_every_language() {
+        use onetrip_domain::access::GrantError;
+        use onetrip_domain::auth::PasswordError;
+        use onetrip_domain::credit_code::CreditCodeError;
+        use onetrip_domain::message::Explain;
+        use onetrip_domain::person::{
+            Capacity, DocumentKind, IdentityError, NameError, PhoneError, RepresentationError,
+        };
+        let mut all: Vec<Message> = Vec::new();
+        for &document in DocumentKind::ALL {
+            all.extend(
+                [
+                    IdentityError::Empty(document),
+                    IdentityError::Length {
+                        document,
+                        expected: "18",
+                        found: 17,
+                    },
+                    IdentityError::Character {
+                        document,
+                        position: 3,
+                        found: 'x',
+                    },
+                    IdentityError::BirthDate {
+                        document,
+                        digits: "19990231".into(),
+                    },
+                    IdentityError::CheckDigit { document },
+                    IdentityError::Prefix {
+                        document,
+                        expected: "H",
+                    },
+                ]
+                .iter()
+                .map(Explain::explain),
+            );
+        }
+        all.push(IdentityError::Legacy.explain());
+        all.extend(
+            [
+                NameError::Empty,
+                NameError::TooLong(65),
+                NameError::Character {
+                    position: 2,
+                    found: '3',
+                },
+            ]
+            .iter()
+            .map(Explain::explain),
+        );
+        all.extend(
+            [
+                PhoneError::Empty,
+                PhoneError::Length(10),
+                PhoneError::Character {
+                    position: 4,
+                    found: 'a',
+                },
+                PhoneError::Prefix,
+            ]
+            .iter()
+            .map(Explain::explain),
+        );
+        all.extend(
+            [
+                CreditCodeError::Length(17),
+                CreditCodeError::Character {
+                    position: 5,
+                    found: 'I',
+                },
+                CreditCodeError::CheckCharacter { expected: 'Y' },
+            ]
+            .iter()
+            .map(Explain::explain),
+        );
+        all.extend(
+            [
+                PasswordError::TooShort(8),
+                PasswordError::TooLong,
+                PasswordError::Common,
+                PasswordError::SameAsAccount,
+                PasswordError::Complexity,
+            ]
+            .iter()
+            .map(Explain::explain),
+        );
+        all.extend(
+            [
+                GrantError::SecondAdministrator,
+                GrantError::Duplicate,
+                GrantError::AdministratorWithMatters,
+            ]
+            .iter()
+            .map(Explain::explain),
+        );
+        for &capacity in Capacity::ALL {
+            all.push(RepresentationError::NeedsOrganization(capacity).explain());
+            all.push(RepresentationError::NeedsPerson(capacity).explain());
+        }
+        all.extend(
+            [
+                RepresentationError::NoAuthorization,
+                RepresentationError::Backwards,
+                RepresentationError::Itself,
+            ]
+            .iter()
+            .map(Explain::explain),
+        );
+        let hans = keys("zh-Hans");
+        for message in &all {
+            assert!(hans.contains(message.id), "no message {}", message.id);
+            for lang in Lang::ALL {
+                let said = lang.say(message);
+                assert!(
+                    !said.is_empty() && !said.contains('{') && !said.contains(message.id),
+                    "{}: {} gave {said:?}",
+                    lang.tag(),
+                    message.id
+                );
+                for (_, arg) in &message.args {
+                    let shown = match arg {
+                        Arg::Text(t) => t.clone(),
+                        Arg::Number(n) => n.to_string(),
+                        Arg::Label(id) => lang.t(id).into_owned(),
+                    };
+                    assert!(
+                        said.contains(&shown),
+                        "{}: {said:?} lacks {shown:?}",
+                        lang.tag()
+                    );
+                }
+                if lang == Lang::En {
+                    assert!(
+                        !said.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                        "English message in Chinese: {said:?}"
+                    );
+                }
+            }
+        }
+        let check = IdentityError::CheckDigit {
+            document: DocumentKind::ResidentIdCard,
+        }
+        .explain();
+        assert_eq!(
+            Lang::En.say(&check),
+            "the check character (18th) of the resident ID card number is wrong; please check the number"
+        );
+        assert_eq!(Lang::ZhHans.say(&check), check_zh());
+        assert_eq!(
+            Lang::ZhHant.say(&check),
+            "居民身分證號碼第 18 位校驗碼不正確，請核對號碼"
+        );
+    }
+
+    /// The Chinese message and the validator's own `Display` agree.
+    fn check_zh() -> String {
+        onetrip_domain::person::IdentityError::CheckDigit {
+            document: onetrip_domain::person::DocumentKind::ResidentIdCard,
+        }
+        .to_string()
     }
 }

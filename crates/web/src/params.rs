@@ -9,6 +9,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
+use onetrip_domain::message::Message;
 use onetrip_store::ImplementationSummary;
 use percent_encoding::percent_decode_str;
 use std::collections::BTreeMap;
@@ -48,9 +49,14 @@ impl Params {
         let Some(raw) = self.get(key) else {
             return Ok(default);
         };
-        let bad = || AppError::BadRequest {
-            field: key.to_string(),
-            message: format!("“{raw}”不是 {min} 到 {max} 之间的整数"),
+        let bad = || {
+            AppError::bad_request(
+                key,
+                Message::new("invalid-integer")
+                    .text("value", raw)
+                    .text("min", min)
+                    .text("max", max),
+            )
         };
         let n: usize = raw.parse().map_err(|_| bad())?;
         if (min..=max).contains(&n) {
@@ -179,20 +185,19 @@ pub struct Filters {
 
 impl Filters {
     pub fn parse(p: &Params, view: &CatalogView) -> Result<Filters, AppError> {
-        let unknown = |field: &str, value: &str, what: &str| AppError::BadRequest {
-            field: field.to_string(),
-            message: format!("没有{what}“{value}”"),
+        let unknown = |field: &str, value: &str, what: &'static str| {
+            AppError::bad_request(field, Message::new(what).text("value", value))
         };
         let department = p.get("department").map(str::to_string);
         if let Some(d) = &department {
             if !view.departments.contains_key(d) {
-                return Err(unknown("department", d, "代码为此的部门"));
+                return Err(unknown("department", d, "invalid-unknown-department"));
             }
         }
         let life_event = p.get("life_event").map(str::to_string);
         if let Some(e) = &life_event {
             if !view.life_events.iter().any(|l| &l.key == e) {
-                return Err(unknown("life_event", e, "这个一件事主题"));
+                return Err(unknown("life_event", e, "invalid-unknown-life-event"));
             }
         }
         let audience = match p.get("object") {
@@ -200,16 +205,16 @@ impl Filters {
             Some("person") => Some(Audience::Person),
             Some("organization") => Some(Audience::Organization),
             Some(other) => {
-                return Err(AppError::BadRequest {
-                    field: "object".into(),
-                    message: format!("“{other}”无效，应为 person 或 organization"),
-                })
+                return Err(AppError::bad_request(
+                    "object",
+                    Message::new("invalid-object").text("value", other),
+                ))
             }
         };
         let division = p.get("division").map(str::to_string);
         if let Some(d) = &division {
             if !view.divisions.contains_key(d) {
-                return Err(unknown("division", d, "代码为此的行政区划"));
+                return Err(unknown("division", d, "invalid-unknown-division"));
             }
         }
         Ok(Filters {

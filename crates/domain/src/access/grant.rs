@@ -3,6 +3,7 @@
 
 use crate::access::role::{Permission, Role};
 use crate::division::Division;
+use crate::message::{Explain, Message};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -87,6 +88,16 @@ pub enum GrantError {
     Duplicate,
     #[error("管理员角色须覆盖整个行政区划，不能限定事项")]
     AdministratorWithMatters,
+}
+
+impl Explain for GrantError {
+    fn explain(&self) -> Message {
+        Message::new(match self {
+            GrantError::SecondAdministrator => "invalid-grant-second-administrator",
+            GrantError::Duplicate => "invalid-grant-duplicate",
+            GrantError::AdministratorWithMatters => "invalid-grant-administrator-with-matters",
+        })
+    }
 }
 
 /// Checks a new grant against the ones the account already holds.

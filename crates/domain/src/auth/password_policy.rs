@@ -1,6 +1,7 @@
 //! Password policy: the default profile (NIST-style: long enough, not common) and the
 //! `mlps` profile for sites assessed under 等保 2.0 (adds complexity and periodic change).
 
+use crate::message::{Explain, Message};
 use serde::{Deserialize, Serialize};
 
 const COMMON: &str = include_str!("../../data/common-passwords.txt");
@@ -45,6 +46,20 @@ pub enum PasswordError {
     SameAsAccount,
     #[error("密码须包含大写字母、小写字母、数字、符号中的至少三类")]
     Complexity,
+}
+
+impl Explain for PasswordError {
+    fn explain(&self) -> Message {
+        match self {
+            PasswordError::TooShort(n) => Message::new("invalid-password-short").number("min", *n),
+            PasswordError::TooLong => {
+                Message::new("invalid-password-long").number("max", MAX_CHARS)
+            }
+            PasswordError::Common => Message::new("invalid-password-common"),
+            PasswordError::SameAsAccount => Message::new("invalid-password-same-as-account"),
+            PasswordError::Complexity => Message::new("invalid-password-complexity"),
+        }
+    }
 }
 
 impl PasswordPolicy {

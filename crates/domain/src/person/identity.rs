@@ -2,6 +2,7 @@
 //! residence permits of Hong Kong, Macao and Taiwan residents, the foreigner's permanent
 //! residence ID card, and passports.
 
+use crate::message::{Explain, Message};
 use crate::text::normalize_ascii;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -64,38 +65,77 @@ impl DocumentKind {
     }
 }
 
-/// Why a document number is not valid. Messages are whole Chinese sentences naming the
-/// document and the position.
+/// Why a document number is not valid. `Display` is a whole Chinese sentence naming the
+/// document and the position; `Explain` says it in any language.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdentityError {
     #[error("请填写{0}")]
-    Empty(&'static str),
+    Empty(DocumentKind),
     #[error("{document}应为 {expected} 位，实际为 {found} 位")]
     Length {
-        document: &'static str,
+        document: DocumentKind,
         expected: &'static str,
         found: usize,
     },
     #[error("{document}第 {position} 位“{found}”不是允许的字符")]
     Character {
-        document: &'static str,
+        document: DocumentKind,
         position: usize,
         found: char,
     },
     #[error("{document}中的出生日期 {digits} 不是真实的日期")]
     BirthDate {
-        document: &'static str,
+        document: DocumentKind,
         digits: String,
     },
     #[error("{document}第 18 位校验码不正确，请核对号码")]
-    CheckDigit { document: &'static str },
+    CheckDigit { document: DocumentKind },
     #[error("{document}应以 {expected} 开头")]
     Prefix {
-        document: &'static str,
+        document: DocumentKind,
         expected: &'static str,
     },
     #[error("15 位的旧身份证号码已停止使用，请填写 18 位号码")]
     Legacy,
+}
+
+impl fmt::Display for DocumentKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Explain for IdentityError {
+    fn explain(&self) -> Message {
+        let doc = |id, d: &DocumentKind| {
+            Message::new(id).label("document", format!("document-number-{}", d.key()))
+        };
+        match self {
+            IdentityError::Empty(d) => doc("invalid-document-empty", d),
+            IdentityError::Length {
+                document,
+                expected,
+                found,
+            } => doc("invalid-document-length", document)
+                .text("expected", expected)
+                .number("found", *found),
+            IdentityError::Character {
+                document,
+                position,
+                found,
+            } => doc("invalid-document-character", document)
+                .number("position", *position)
+                .text("found", found),
+            IdentityError::BirthDate { document, digits } => {
+                doc("invalid-document-birth-date", document).text("digits", digits)
+            }
+            IdentityError::CheckDigit { document } => doc("invalid-document-check-digit", document),
+            IdentityError::Prefix { document, expected } => {
+                doc("invalid-document-prefix", document).text("expected", expected)
+            }
+            IdentityError::Legacy => Message::new("invalid-document-legacy"),
+        }
+    }
 }
 
 /// GB 11643's check character for the first 17 digits.
@@ -120,7 +160,7 @@ fn birth_date(digits: &str) -> Option<NaiveDate> {
 
 /// Checks an 18-character number in the GB 11643 layout: 17 digits, a check character,
 /// a real birth date in positions 7 to 14.
-fn check_gb11643(document: &'static str, s: &str) -> Result<NaiveDate, IdentityError> {
+fn check_gb11643(document: DocumentKind, s: &str) -> Result<NaiveDate, IdentityError> {
     let len = s.chars().count();
     if len != 18 {
         return Err(IdentityError::Length {
@@ -165,7 +205,7 @@ impl ResidentIdNumber {
     /// Parses what a person types: full-width digits and a lower-case `x` are accepted.
     /// A 15-digit legacy number is refused (use [`ResidentIdNumber::parse_registry`]).
     pub fn parse(input: &str) -> Result<Self, IdentityError> {
-        let document = DocumentKind::ResidentIdCard.name();
+        let document = DocumentKind::ResidentIdCard;
         let s = normalize_ascii(input).to_uppercase();
         if s.is_empty() {
             return Err(IdentityError::Empty(document));
@@ -219,7 +259,7 @@ pub struct IdentityDocument {
 impl IdentityDocument {
     /// Validates `input` as a number of the given kind.
     pub fn parse(kind: DocumentKind, input: &str) -> Result<Self, IdentityError> {
-        let document = kind.name();
+        let document = kind;
         let s = normalize_ascii(input).to_uppercase();
         if s.is_empty() {
             return Err(IdentityError::Empty(document));
@@ -287,7 +327,7 @@ impl IdentityDocument {
 /// The 2023 card has 18 digits starting with 9 in the GB 11643 layout; the 2017 card has
 /// three letters (nationality) and twelve digits.
 fn parse_foreign_permanent(s: &str) -> Result<(), IdentityError> {
-    let document = DocumentKind::ForeignPermanentResidence.name();
+    let document = DocumentKind::ForeignPermanentResidence;
     let len = s.chars().count();
     match len {
         18 => {
@@ -326,7 +366,7 @@ fn parse_foreign_permanent(s: &str) -> Result<(), IdentityError> {
 }
 
 fn parse_passport(s: &str) -> Result<(), IdentityError> {
-    let document = DocumentKind::Passport.name();
+    let document = DocumentKind::Passport;
     let len = s.chars().count();
     if !(5..=17).contains(&len) {
         return Err(IdentityError::Length {
@@ -374,7 +414,7 @@ mod tests {
         assert_eq!(
             ResidentIdNumber::parse("110105194912310021"),
             Err(IdentityError::CheckDigit {
-                document: "居民身份证号码"
+                document: DocumentKind::ResidentIdCard
             })
         );
     }
@@ -388,7 +428,7 @@ mod tests {
         assert_eq!(
             err,
             Err(IdentityError::BirthDate {
-                document: "居民身份证号码",
+                document: DocumentKind::ResidentIdCard,
                 digits: "19490230".into()
             })
         );
@@ -403,7 +443,7 @@ mod tests {
         assert_eq!(
             ResidentIdNumber::parse("1101051949123100"),
             Err(IdentityError::Length {
-                document: "居民身份证号码",
+                document: DocumentKind::ResidentIdCard,
                 expected: "18",
                 found: 16
             })
@@ -411,14 +451,14 @@ mod tests {
         assert_eq!(
             ResidentIdNumber::parse("1101051949A231002X"),
             Err(IdentityError::Character {
-                document: "居民身份证号码",
+                document: DocumentKind::ResidentIdCard,
                 position: 11,
                 found: 'A'
             })
         );
         assert_eq!(
             ResidentIdNumber::parse("   "),
-            Err(IdentityError::Empty("居民身份证号码"))
+            Err(IdentityError::Empty(DocumentKind::ResidentIdCard))
         );
     }
 

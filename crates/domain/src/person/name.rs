@@ -2,6 +2,7 @@
 //! character including the rare ones outside the Basic Multilingual Plane, so nothing is
 //! replaced or dropped.
 
+use crate::message::{Explain, Message};
 use std::fmt;
 
 /// Longest name accepted, in characters (long transliterated foreign names fit).
@@ -20,6 +21,20 @@ pub enum NameError {
     TooLong(usize),
     #[error("姓名第 {position} 个字符“{found}”不能用在姓名中")]
     Character { position: usize, found: char },
+}
+
+impl Explain for NameError {
+    fn explain(&self) -> Message {
+        match self {
+            NameError::Empty => Message::new("invalid-name-empty"),
+            NameError::TooLong(n) => Message::new("invalid-name-too-long")
+                .number("max", MAX_CHARS)
+                .number("found", *n),
+            NameError::Character { position, found } => Message::new("invalid-name-character")
+                .number("position", *position)
+                .text("found", found),
+        }
+    }
 }
 
 fn allowed(c: char) -> bool {

@@ -1,5 +1,6 @@
 //! Mainland mobile phone numbers.
 
+use crate::message::{Explain, Message};
 use crate::text::normalize_ascii;
 use std::fmt;
 
@@ -18,6 +19,19 @@ pub enum PhoneError {
     Character { position: usize, found: char },
     #[error("手机号码应以 13 至 19 开头")]
     Prefix,
+}
+
+impl Explain for PhoneError {
+    fn explain(&self) -> Message {
+        match self {
+            PhoneError::Empty => Message::new("invalid-phone-empty"),
+            PhoneError::Length(n) => Message::new("invalid-phone-length").number("found", *n),
+            PhoneError::Character { position, found } => Message::new("invalid-phone-character")
+                .number("position", *position)
+                .text("found", found),
+            PhoneError::Prefix => Message::new("invalid-phone-prefix"),
+        }
+    }
 }
 
 impl MobileNumber {

@@ -2,8 +2,10 @@
 //! organization, a relative or a village agent (帮办代办) for a person. Every authority
 //! except a legal representative's rests on a recorded authorization.
 
+use crate::message::{Explain, Message};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// In what capacity the agent acts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -38,6 +40,16 @@ impl Capacity {
 
     pub fn from_key(key: &str) -> Option<Capacity> {
         Capacity::ALL.iter().copied().find(|c| c.key() == key)
+    }
+
+    /// The Chinese name, for messages on the command line and in logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Capacity::LegalRepresentative => "法定代表人",
+            Capacity::AuthorizedAgent => "经办人",
+            Capacity::Relative => "亲属",
+            Capacity::VillageAgent => "代办员",
+        }
     }
 
     /// Whether the principal is an organization (else a person).
@@ -77,9 +89,9 @@ pub struct Representation {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RepresentationError {
     #[error("“{0}”只能代表单位，不能代表个人")]
-    NeedsOrganization(&'static str),
+    NeedsOrganization(Capacity),
     #[error("“{0}”只能代表个人，不能代表单位")]
-    NeedsPerson(&'static str),
+    NeedsPerson(Capacity),
     #[error("须登记授权委托书编号")]
     NoAuthorization,
     #[error("授权的截止日期早于起始日期")]
@@ -88,11 +100,37 @@ pub enum RepresentationError {
     Itself,
 }
 
+impl fmt::Display for Capacity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Explain for RepresentationError {
+    fn explain(&self) -> Message {
+        match self {
+            RepresentationError::NeedsOrganization(c) => {
+                Message::new("invalid-representation-needs-organization")
+                    .label("capacity", format!("capacity-{}", c.key()))
+            }
+            RepresentationError::NeedsPerson(c) => {
+                Message::new("invalid-representation-needs-person")
+                    .label("capacity", format!("capacity-{}", c.key()))
+            }
+            RepresentationError::NoAuthorization => {
+                Message::new("invalid-representation-no-authorization")
+            }
+            RepresentationError::Backwards => Message::new("invalid-representation-backwards"),
+            RepresentationError::Itself => Message::new("invalid-representation-itself"),
+        }
+    }
+}
+
 impl Representation {
     /// Checks that the capacity fits the principal, that an authorization is recorded where
     /// one is needed, and that the dates make sense.
     pub fn validate(&self) -> Result<(), RepresentationError> {
-        let name = self.capacity.key();
+        let name = self.capacity;
         match (&self.principal, self.capacity.for_organization()) {
             (Principal::Person(_), true) => {
                 return Err(RepresentationError::NeedsOrganization(name))

@@ -11,6 +11,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::Response;
+use onetrip_domain::message::Message;
 
 /// Largest form body read to find the token.
 const MAX_FORM: usize = 1 << 20;
@@ -79,10 +80,7 @@ pub async fn csrf_guard(State(state): State<AppState>, request: Request, next: N
     let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM).await else {
         return guard::refuse(
             &parts,
-            AppError::BadRequest {
-                field: "body".into(),
-                message: "表单过大".into(),
-            },
+            AppError::bad_request("body", Message::new("invalid-form-too-large")),
         );
     };
     let sent = url_form_field(&bytes, "csrf");

@@ -9,6 +9,7 @@ use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use onetrip_domain::audit::{AuditEvent, AuditRecord, Outcome};
 use onetrip_domain::auth::TotpSecret;
+use onetrip_domain::message::{Explain, Message};
 use onetrip_domain::person::{
     Assurance, DocumentKind, IdentityDocument, MobileNumber, PersonName, ResidentIdNumber,
 };
@@ -223,10 +224,10 @@ pub async fn second_factor(
             true,
         ),
         (None, None) => {
-            return Err(AppError::Invalid {
-                field: "code".into(),
-                message: "请先设置动态验证码".into(),
-            })
+            return Err(AppError::invalid(
+                "code",
+                Message::new("invalid-totp-not-enrolled"),
+            ))
         }
     };
     let secret = TotpSecret::from_base32(&secret)
@@ -256,10 +257,7 @@ pub async fn second_factor(
                 audit,
             )
             .await?;
-        return Err(AppError::Invalid {
-            field: "code".into(),
-            message: "验证码不正确或已使用过".into(),
-        });
+        return Err(AppError::invalid("code", Message::new("invalid-totp-code")));
     };
     if enrolling {
         let sealed = security.cipher.seal(TOTP_CONTEXT, &secret.to_base32())?;
@@ -278,10 +276,7 @@ pub async fn second_factor(
             .await?;
     }
     if !state.store.claim_totp_step(&account.id, step).await? {
-        return Err(AppError::Invalid {
-            field: "code".into(),
-            message: "验证码不正确或已使用过".into(),
-        });
+        return Err(AppError::invalid("code", Message::new("invalid-totp-code")));
     }
     let old = signed
         .session
@@ -321,9 +316,12 @@ pub async fn change_password(
     security
         .policy
         .check(new, &personal)
-        .map_err(|e| invalid("new_password", e))?;
+        .map_err(|e| AppError::invalid("new_password", e.explain()))?;
     if new == current {
-        return Err(invalid("new_password", "新密码不能与当前密码相同"));
+        return Err(AppError::invalid(
+            "new_password",
+            Message::new("invalid-password-unchanged"),
+        ));
     }
     let _slot = tokio::time::timeout(HASHING_WAIT, security.hashing.acquire())
         .await
@@ -355,7 +353,10 @@ pub async fn change_password(
         );
         audit.detail = "wrong current password".into();
         state.store.append_audit(audit).await?;
-        return Err(invalid("current_password", "当前密码不正确"));
+        return Err(AppError::invalid(
+            "current_password",
+            Message::new("invalid-current-password"),
+        ));
     };
     state
         .store
@@ -394,8 +395,9 @@ pub async fn single_sign_on(
         DocumentKind::ResidentIdCard,
         claim(&oidc.config.document_claim),
     )
-    .map_err(|e| invalid("document_number", e))?;
-    let name = PersonName::parse(claim("name")).map_err(|e| invalid("name", e))?;
+    .map_err(|e| AppError::invalid("document_number", e.explain()))?;
+    let name =
+        PersonName::parse(claim("name")).map_err(|e| AppError::invalid("name", e.explain()))?;
     let login = crate::auth::applicant_login(
         security,
         DocumentKind::ResidentIdCard.key(),
@@ -423,7 +425,7 @@ pub async fn single_sign_on(
         }
         None => {
             let phone = MobileNumber::parse(claim(&oidc.config.phone_claim))
-                .map_err(|e| invalid("phone", e))?;
+                .map_err(|e| AppError::invalid("phone", e.explain()))?;
             let person = person_record(security, name.as_str(), &document, &phone)?;
             state
                 .store
@@ -487,13 +489,6 @@ fn default_kind() -> String {
     DocumentKind::ResidentIdCard.key().to_string()
 }
 
-fn invalid(field: &str, e: impl std::fmt::Display) -> AppError {
-    AppError::Invalid {
-        field: field.to_string(),
-        message: e.to_string(),
-    }
-}
-
 /// An applicant's identity as stored: numbers sealed, blind-indexed and masked.
 pub(crate) fn person_record(
     security: &crate::auth::Security,
@@ -523,25 +518,29 @@ pub async fn register(
 ) -> Result<String, AppError> {
     let security = &state.security;
     security.limiter.take(source).map_err(AppError::TooMany)?;
-    let name = PersonName::parse(&form.name).map_err(|e| invalid("name", e))?;
+    let name = PersonName::parse(&form.name).map_err(|e| AppError::invalid("name", e.explain()))?;
     let kind = DocumentKind::from_key(&form.document_kind)
-        .ok_or_else(|| invalid("document_kind", "证件类型不在可选范围内"))?;
+        .ok_or_else(|| AppError::invalid("document_kind", Message::new("invalid-document-kind")))?;
     let document = IdentityDocument::parse(kind, &form.document_number)
-        .map_err(|e| invalid("document_number", e))?;
+        .map_err(|e| AppError::invalid("document_number", e.explain()))?;
     if document
         .birth_date()
         .is_some_and(|b| b > state.clock.today())
     {
-        return Err(invalid("document_number", "证件号码中的出生日期晚于今天"));
+        return Err(AppError::invalid(
+            "document_number",
+            Message::new("invalid-document-future-birth"),
+        ));
     }
-    let phone = MobileNumber::parse(&form.phone).map_err(|e| invalid("phone", e))?;
+    let phone =
+        MobileNumber::parse(&form.phone).map_err(|e| AppError::invalid("phone", e.explain()))?;
     security
         .policy
         .check(
             &form.password,
             &[document.number(), phone.as_str(), name.as_str()],
         )
-        .map_err(|e| invalid("password", e))?;
+        .map_err(|e| AppError::invalid("password", e.explain()))?;
     let hash = {
         let _slot = tokio::time::timeout(HASHING_WAIT, security.hashing.acquire())
             .await
@@ -582,10 +581,10 @@ pub async fn register(
     let account = match created {
         Ok(a) => a,
         Err(StoreError::Conflict(_)) => {
-            return Err(AppError::Conflict {
-                field: "document_number".into(),
-                message: "这个证件号码已经注册过，请直接登录；忘记密码请到窗口重置".into(),
-            })
+            return Err(AppError::conflict(
+                "document_number",
+                Message::new("conflict-document-registered"),
+            ))
         }
         Err(e) => return Err(e.into()),
     };

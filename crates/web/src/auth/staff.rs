@@ -7,6 +7,7 @@ use onetrip_domain::access::{admit, Grant, GrantError, Role};
 use onetrip_domain::audit::{AuditEvent, AuditRecord, Outcome};
 use onetrip_domain::auth::PasswordPolicy;
 use onetrip_domain::clock::Clock;
+use onetrip_domain::message::{Explain, Message};
 use onetrip_domain::person::Assurance;
 use onetrip_store::{Account, AccountKind, NewAccount, SharedStore, StoreError, StoredGrant};
 use onetrip_vault::PasswordHasher;
@@ -39,13 +40,6 @@ impl Actor {
     }
 }
 
-fn invalid(field: &str, message: impl ToString) -> AppError {
-    AppError::Invalid {
-        field: field.into(),
-        message: message.to_string(),
-    }
-}
-
 /// A new staff account.
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct NewStaff {
@@ -66,10 +60,7 @@ pub fn check_login(login: &str) -> Result<(), AppError> {
     if ok {
         Ok(())
     } else {
-        Err(invalid(
-            "login",
-            "登录名须为 3 至 32 个英文字母、数字或 . - _",
-        ))
+        Err(AppError::invalid("login", Message::new("invalid-login")))
     }
 }
 
@@ -84,7 +75,7 @@ impl StaffAdmin<'_> {
     async fn hash(&self, password: &str, personal: &[&str]) -> Result<String, AppError> {
         self.policy
             .check(password, personal)
-            .map_err(|e| invalid("password", e))?;
+            .map_err(|e| AppError::invalid("password", e.explain()))?;
         let hasher = self.hasher.clone();
         let pw = password.to_string();
         tokio::task::spawn_blocking(move || hasher.hash(&pw))
@@ -105,11 +96,17 @@ impl StaffAdmin<'_> {
         check_login(&new.login)?;
         let name = new.name.trim();
         if name.is_empty() || name.chars().count() > 64 {
-            return Err(invalid("name", "请填写姓名（最多 64 个字）"));
+            return Err(AppError::invalid(
+                "name",
+                Message::new("invalid-staff-name"),
+            ));
         }
         let org = new.organization.trim();
         if org.is_empty() {
-            return Err(invalid("organization", "请填写所属单位"));
+            return Err(AppError::invalid(
+                "organization",
+                Message::new("invalid-organization"),
+            ));
         }
         let hash = self.hash(&new.password, &[&new.login, name]).await?;
         let record = actor.record(
@@ -135,10 +132,10 @@ impl StaffAdmin<'_> {
             .await
         {
             Ok(a) => Ok(a),
-            Err(StoreError::Conflict(_)) => Err(AppError::Conflict {
-                field: "login".into(),
-                message: format!("登录名 {} 已被使用", new.login),
-            }),
+            Err(StoreError::Conflict(_)) => Err(AppError::conflict(
+                "login",
+                Message::new("conflict-login-taken").text("login", &new.login),
+            )),
             Err(e) => Err(e.into()),
         }
     }
@@ -151,7 +148,10 @@ impl StaffAdmin<'_> {
     ) -> Result<StoredGrant, AppError> {
         let account = self.staff(account_id).await?;
         if onetrip_domain::DivisionCode::parse(&grant.division).is_err() {
-            return Err(invalid("division", "行政区划代码应为 6、9 或 12 位数字"));
+            return Err(AppError::invalid(
+                "division",
+                Message::new("invalid-division"),
+            ));
         }
         let existing: Vec<Grant> = self
             .store
@@ -161,20 +161,19 @@ impl StaffAdmin<'_> {
             .map(|g| g.grant)
             .collect();
         admit(&existing, &grant).map_err(|e| match e {
-            GrantError::SecondAdministrator | GrantError::Duplicate => AppError::Conflict {
-                field: "role".into(),
-                message: e.to_string(),
-            },
-            GrantError::AdministratorWithMatters => invalid("matters", e),
+            GrantError::SecondAdministrator | GrantError::Duplicate => {
+                AppError::conflict("role", e.explain())
+            }
+            GrantError::AdministratorWithMatters => AppError::invalid("matters", e.explain()),
         })?;
         let detail = format!("{} @ {}", grant.role.key(), grant.division);
         let record = actor.record(self.clock, AuditEvent::GrantAdded, &account.id, detail);
         match self.store.add_grant(&account.id, &grant, record).await {
             Ok(g) => Ok(g),
-            Err(StoreError::Conflict(_)) => Err(AppError::Conflict {
-                field: "role".into(),
-                message: GrantError::SecondAdministrator.to_string(),
-            }),
+            Err(StoreError::Conflict(_)) => Err(AppError::conflict(
+                "role",
+                GrantError::SecondAdministrator.explain(),
+            )),
             Err(e) => Err(e.into()),
         }
     }
@@ -198,10 +197,10 @@ impl StaffAdmin<'_> {
     ) -> Result<(), AppError> {
         let account = self.staff(account_id).await?;
         if disabled && account.id == actor.id {
-            return Err(AppError::Conflict {
-                field: "account".into(),
-                message: "不能停用自己的账号".into(),
-            });
+            return Err(AppError::conflict(
+                "account",
+                Message::new("conflict-disable-self"),
+            ));
         }
         let event = if disabled {
             AuditEvent::AccountDisabled
@@ -255,5 +254,6 @@ impl StaffAdmin<'_> {
 
 /// Parses a role key from a form or the CLI.
 pub fn parse_role(key: &str) -> Result<Role, AppError> {
-    Role::from_key(key.trim()).ok_or_else(|| invalid("role", format!("没有这个角色：{key}")))
+    Role::from_key(key.trim())
+        .ok_or_else(|| AppError::invalid("role", Message::new("invalid-role").text("role", key)))
 }

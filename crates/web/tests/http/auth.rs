@@ -369,6 +369,31 @@ async fn applicants_register_see_masked_numbers_and_nobody_else() {
         let body: serde_json::Value = bad.json().await.unwrap();
         assert_eq!(body["error"]["field"], "document_number");
         assert!(body["error"]["message"].as_str().unwrap().contains("校验码"), "{body}");
+        for (lang, expected) in [
+            ("en", "Document number: the check character (18th) of the resident ID card number is wrong"),
+            ("zh-Hant", "居民身分證號碼第 18 位校驗碼不正確"),
+        ] {
+            let bad: serde_json::Value = c
+                .post(app.url(&format!("/api/v1/applicants?lang={lang}")))
+                .json(&serde_json::json!({"name": "刘䶮", "document_number": "33119919800705003X", "phone": "13800000002", "password": "溪水长流桃花又开了"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let message = bad["error"]["message"].as_str().unwrap();
+            assert!(message.contains(expected), "{lang}: {message}");
+        }
+        let form = c
+            .post(app.url("/register?lang=en"))
+            .form(&[("name", "Liu 3"), ("document_kind", "resident_id_card"), ("document_number", "331199198007050037"), ("phone", "13800000002"), ("password", "溪水长流桃花又开了")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(form.status().as_u16(), 422);
+        let page = form.text().await.unwrap();
+        assert!(page.contains("character 5 of the name, “3”, cannot be used in a name"), "{page}");
 
         let ok = c
             .post(app.url("/api/v1/applicants"))
