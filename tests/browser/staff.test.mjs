@@ -3,8 +3,32 @@
 // lands on "my account", and signs out. A wrong code is refused first. Screenshots at
 // desktop width; axe-core must report no serious or critical violation.
 import { test } from 'node:test';
+import { appendFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { BASE, SHOTS, chrome, axe, contextOptions } from './common.mjs';
+
+/** Secrets the browser saw, for the scan of logs and data that follows the run. */
+function remember(secret) {
+  if (process.env.ONETRIP_SECRETS_OUT && secret) appendFileSync(process.env.ONETRIP_SECRETS_OUT, `${secret}\n`);
+}
+
+/** Signs a demo staff account in through the pages, as a person would. */
+async function signIn(context, login) {
+  const page = await context.newPage();
+  await page.goto(`${BASE}/login`);
+  const password = (await page.locator('.banner.demo p .code').innerText()).trim();
+  await page.getByLabel('登录名').fill(login);
+  await page.getByLabel('密码').fill(password);
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.waitForURL(/\/login\/second-factor/);
+  const helper = await context.newPage();
+  const code = await codeOf(helper, login);
+  await helper.close();
+  await page.getByLabel('6 位验证码').fill(code);
+  await page.getByRole('button', { name: '确认' }).click();
+  await page.waitForURL(/\/me$/);
+  return page;
+}
 
 /** The current code of a demo account, from the banner of the login page. */
 async function codeOf(page, login) {
@@ -47,6 +71,7 @@ test('a window clerk signs in with password and one-time code, then signs out', 
     const cookies = await context.cookies();
     const session = cookies.find((c) => c.name.endsWith('onetrip-session'));
     assert.ok(session?.httpOnly, 'the session cookie is HttpOnly');
+    remember(session?.value);
     assert.equal(session?.sameSite, 'Lax');
     if (BASE.startsWith('https://')) {
       assert.equal(session.name, '__Host-onetrip-session', 'over HTTPS the cookie is __Host- prefixed');
@@ -57,6 +82,42 @@ test('a window clerk signs in with password and one-time code, then signs out', 
     await page.waitForURL(`${BASE}/`);
     await page.goto(`${BASE}/me`);
     await page.waitForURL(/\/login\?next=/);
+  } finally {
+    await context.close();
+  }
+});
+
+test('the security administrator issues an API token for a department system; it works and is never stored in clear', async () => {
+  const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 }, ...contextOptions });
+  try {
+    const page = await signIn(context, 'secadmin');
+    const session = (await context.cookies()).find((c) => c.name.endsWith('onetrip-session'));
+    remember(session?.value);
+    const csrf = await page.locator('input[name="csrf"]').first().inputValue();
+    const issued = await page.evaluate(async (csrf) => {
+      const staff = await (await fetch('/api/v1/staff')).json();
+      const clerk = staff.find((a) => a.login === 'clerk');
+      const res = await fetch(`/api/v1/staff/${clerk.id}/tokens`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+        body: JSON.stringify({ name: '民政局业务系统', scopes: ['window_clerk'], days: 30 }),
+      });
+      return { status: res.status, body: await res.json() };
+    }, csrf);
+    assert.equal(issued.status, 201, JSON.stringify(issued.body));
+    assert.match(issued.body.token, /^ot_/);
+    remember(issued.body.token);
+    // The department system uses it without any cookie.
+    const system = await chrome.browser.newContext(contextOptions);
+    try {
+      const me = await system.request.get(`${BASE}/api/v1/me`, { headers: { Authorization: `Bearer ${issued.body.token}` } });
+      assert.equal(me.status(), 200);
+      assert.equal((await me.json()).login, 'clerk');
+      const none = await system.request.get(`${BASE}/api/v1/me`);
+      assert.equal(none.status(), 401);
+    } finally {
+      await system.close();
+    }
   } finally {
     await context.close();
   }

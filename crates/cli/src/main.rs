@@ -1,5 +1,6 @@
 //! `onetrip`: the one binary of OneTrip.
 
+mod backup;
 mod bench;
 mod bench_auth;
 mod catalog;
@@ -55,6 +56,10 @@ enum Command {
     User(user::Command),
     /// Measure throughput and latency of a running server against a generated catalog.
     Bench(bench::Args),
+    /// Write a consistent copy of the database (safe while the server runs).
+    Backup(backup::BackupArgs),
+    /// Restore a backup into a new data directory or an empty PostgreSQL database.
+    Restore(backup::RestoreArgs),
 }
 
 fn main() -> ExitCode {
@@ -86,6 +91,8 @@ fn main() -> ExitCode {
             Command::User(cmd) => user::run(cmd).await,
             Command::Keys(cmd) => keys::run(cmd).await,
             Command::BenchAuth(args) => bench_auth::run(args).await,
+            Command::Backup(args) => backup::backup(args).await,
+            Command::Restore(args) => backup::restore(args).await,
         }
     });
     match result {

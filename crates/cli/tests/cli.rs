@@ -64,6 +64,76 @@ fn master_keys_rotate_and_sealed_data_stays_readable() {
 }
 
 #[test]
+fn backups_restore_elsewhere_and_hold_no_number_in_clear() {
+    let root = tempfile::tempdir().unwrap();
+    let hall = root.path().join("hall");
+    let keys = hall.with_extension("keys.toml");
+    let keys_arg = keys.to_str().unwrap();
+    assert!(onetrip(&hall, &["demo"]).status.success());
+    let file = root.path().join("hall-backup.sqlite3");
+    let file_arg = file.to_str().unwrap();
+    let made = onetrip(&hall, &["backup", "--to", file_arg]);
+    assert!(made.status.success(), "{}", text(&made));
+    assert!(text(&made).contains("账号"), "{}", text(&made));
+    assert!(text(&made).contains("不在备份中"), "{}", text(&made));
+    let bytes = std::fs::read(&file).unwrap();
+    for secret in ["331199195603120026", "13800000001", "onetrip-demo-2026"] {
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{secret} in clear in the backup"
+        );
+    }
+    let twice = onetrip(&hall, &["backup", "--to", file_arg]);
+    assert!(!twice.status.success());
+    assert!(text(&twice).contains("已存在"), "{}", text(&twice));
+
+    // Restored with the hall's key file, the copy works: its staff are there.
+    let copy = root.path().join("copy");
+    let restored = onetrip(&copy, &["restore", file_arg, "--key-file", keys_arg]);
+    assert!(restored.status.success(), "{}", text(&restored));
+    let listed = onetrip(&copy, &["user", "list", "--key-file", keys_arg]);
+    assert!(text(&listed).contains("approver"), "{}", text(&listed));
+    let over = onetrip(&copy, &["restore", file_arg, "--key-file", keys_arg]);
+    assert!(!over.status.success());
+    assert!(text(&over).contains("已有数据库"), "{}", text(&over));
+
+    // Another hall's key file cannot open it: nothing is left behind.
+    let other = root.path().join("other");
+    assert!(onetrip(&other, &["demo"]).status.success());
+    let stranger = root.path().join("stranger");
+    let wrong = onetrip(
+        &stranger,
+        &[
+            "restore",
+            file_arg,
+            "--key-file",
+            other.with_extension("keys.toml").to_str().unwrap(),
+        ],
+    );
+    assert!(!wrong.status.success());
+    assert!(text(&wrong).contains("已撤销恢复"), "{}", text(&wrong));
+    assert!(!stranger.join("onetrip.sqlite3").exists());
+
+    // Not a backup at all.
+    let junk = root.path().join("junk.sqlite3");
+    std::fs::write(&junk, "这不是备份").unwrap();
+    let refused = onetrip(
+        &stranger,
+        &["restore", junk.to_str().unwrap(), "--key-file", keys_arg],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused).contains("不是 OneTrip 的 SQLite 备份"),
+        "{}",
+        text(&refused)
+    );
+    assert!(!stranger.join("onetrip.sqlite3").exists());
+    for f in [keys, other.with_extension("keys.toml")] {
+        let _ = std::fs::remove_file(f);
+    }
+}
+
+#[test]
 fn a_hall_is_set_up_from_the_console() {
     let data = tempfile::tempdir().unwrap();
     let d = data.path();
@@ -374,6 +444,8 @@ fn every_subcommand_has_help() {
         vec!["user", "--help"],
         vec!["user", "add", "--help"],
         vec!["keys", "rotate", "--help"],
+        vec!["backup", "--help"],
+        vec!["restore", "--help"],
         vec!["catalog", "--help"],
         vec!["catalog", "import", "--help"],
         vec!["catalog", "export", "--help"],

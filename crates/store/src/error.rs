@@ -19,6 +19,10 @@ pub enum StoreError {
     /// Migrations are missing or newer than this binary.
     #[error("数据库结构版本不符：{0}")]
     Schema(String),
+    /// An operator's request that cannot be carried out as asked (a backup over an existing
+    /// file, a restore into a database that holds data); the message says why.
+    #[error("{0}")]
+    Refused(String),
     /// Anything else the backend reported.
     #[error("storage failure: {0}")]
     Backend(String),

@@ -2,6 +2,7 @@
 //! [`GrantStore`], [`SessionStore`], [`AuditStore`], [`KeyStore`], [`HealthStore`]); each
 //! backend implements all of them: SQLite (embedded, default) and PostgreSQL.
 
+pub mod backup;
 pub mod catalog_files;
 mod error;
 mod migrations;

@@ -12,11 +12,20 @@ pub enum AppError {
     /// 404: what was asked for (already in the user's language).
     NotFound(String),
     /// 400: a parameter and what is wrong with it.
-    BadRequest { field: String, message: Box<Message> },
+    BadRequest {
+        field: String,
+        message: Box<Message>,
+    },
     /// 422: a submitted field is not valid.
-    Invalid { field: String, message: Box<Message> },
+    Invalid {
+        field: String,
+        message: Box<Message>,
+    },
     /// 409: the submission collides with existing data.
-    Conflict { field: String, message: Box<Message> },
+    Conflict {
+        field: String,
+        message: Box<Message>,
+    },
     /// 401: not signed in (or the session ended).
     Unauthorized,
     /// 401: wrong account or password; the same answer for both.

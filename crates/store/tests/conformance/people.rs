@@ -628,3 +628,67 @@ async fn delegations_and_representations_are_kept_until_revoked() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn backups_restore_into_an_empty_place_only() {
+    each_backend(|backend| async move {
+        let (store, dir, url) = fresh_store_at(backend).await.unwrap();
+        let id = created(&store, applicant("applicant:1", "doc-1", "phone-1")).await;
+        let file = dir.path().join("backup.bin");
+        let made = onetrip_store::backup::backup(&url, &file).await.unwrap();
+        assert!(made.bytes > 0);
+        // Written once: a second backup to the same file is refused and keeps the first.
+        assert!(matches!(
+            onetrip_store::backup::backup(&url, &file).await,
+            Err(StoreError::Refused(_))
+        ));
+        assert_eq!(std::fs::metadata(&file).unwrap().len(), made.bytes);
+
+        let target = match backend {
+            Backend::Sqlite => {
+                format!("sqlite://{}", dir.path().join("restored.sqlite3").display())
+            }
+            Backend::Postgres => {
+                let admin = std::env::var("ONETRIP_TEST_DATABASE_URL").unwrap();
+                onetrip_store::postgres::create_scratch_database(&admin, "onetrip_restore")
+                    .await
+                    .unwrap()
+            }
+        };
+        onetrip_store::backup::restore(&file, &target)
+            .await
+            .unwrap();
+        let copy = onetrip_store::open(&target).await.unwrap();
+        let account = copy.account(&id).await.unwrap().unwrap();
+        assert_eq!(account.display_name, "王𠈌");
+        assert_eq!(copy.verify_audit().await.unwrap(), Ok(1));
+
+        // Never over existing data, and a file that is not a backup is named as such.
+        assert!(matches!(
+            onetrip_store::backup::restore(&file, &target).await,
+            Err(StoreError::Refused(_))
+        ));
+        assert!(matches!(
+            onetrip_store::backup::restore(&file, &url).await,
+            Err(StoreError::Refused(_))
+        ));
+        let junk = dir.path().join("junk.bin");
+        std::fs::write(&junk, "not a backup").unwrap();
+        let elsewhere = match backend {
+            Backend::Sqlite => format!("sqlite://{}", dir.path().join("never.sqlite3").display()),
+            Backend::Postgres => {
+                let admin = std::env::var("ONETRIP_TEST_DATABASE_URL").unwrap();
+                onetrip_store::postgres::create_scratch_database(&admin, "onetrip_restore")
+                    .await
+                    .unwrap()
+            }
+        };
+        let refused = onetrip_store::backup::restore(&junk, &elsewhere).await;
+        assert!(
+            matches!(&refused, Err(StoreError::Refused(m)) if m.contains("不是 OneTrip")),
+            "{refused:?}"
+        );
+        assert!(!dir.path().join("never.sqlite3").exists());
+    })
+    .await;
+}
