@@ -32,6 +32,8 @@ pub enum AuditEvent {
     RepresentationAdded,
     RepresentationRevoked,
     AssuranceRaised,
+    /// Staff found an applicant by document or phone number.
+    PersonLookedUp,
 }
 
 impl AuditEvent {
@@ -59,6 +61,7 @@ impl AuditEvent {
         AuditEvent::RepresentationAdded,
         AuditEvent::RepresentationRevoked,
         AuditEvent::AssuranceRaised,
+        AuditEvent::PersonLookedUp,
     ];
 
     pub fn key(self) -> &'static str {
@@ -86,6 +89,7 @@ impl AuditEvent {
             AuditEvent::RepresentationAdded => "representation_added",
             AuditEvent::RepresentationRevoked => "representation_revoked",
             AuditEvent::AssuranceRaised => "assurance_raised",
+            AuditEvent::PersonLookedUp => "person_looked_up",
         }
     }
 

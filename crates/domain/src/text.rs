@@ -15,6 +15,15 @@ pub fn normalize_ascii(input: &str) -> String {
         .collect()
 }
 
+/// Like [`normalize_ascii`], and drops the spaces people put inside long numbers
+/// ("331199 19560312 0026").
+pub fn normalize_number(input: &str) -> String {
+    normalize_ascii(input)
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{3000}')
+        .collect()
+}
+
 /// Whether a string is empty once white space is removed.
 pub fn is_blank(s: &str) -> bool {
     s.chars().all(|c| c.is_whitespace() || c == '\u{3000}')
@@ -29,6 +38,10 @@ mod tests {
         assert_eq!(normalize_ascii(" ３３０１２３\u{3000}"), "330123");
         assert_eq!(normalize_ascii("ＡＢｃ"), "ABc");
         assert!(is_blank(" \u{3000}\t"));
+        assert_eq!(
+            normalize_number("３３１１９９ １９５６０３１２\u{3000}００２６ "),
+            "331199195603120026"
+        );
         assert!(!is_blank("x"));
     }
 }

@@ -279,55 +279,6 @@ pub async fn account(
     }
 }
 
-/// Full identity numbers of an applicant.
-#[derive(Serialize, ToSchema)]
-pub struct IdentityView {
-    pub document_kind: String,
-    pub document_number: String,
-    pub phone: String,
-}
-
-/// An applicant's identity and phone numbers in full: staff whose grant allows unmasking
-/// only; each view is recorded in the audit log.
-#[utoipa::path(get, path = "/api/v1/accounts/{id}/identity", params(("id" = String, Path)),
-    responses((status = 200, body = IdentityView), (status = 403, body = crate::api::ErrorBody), (status = 404, body = crate::api::ErrorBody)))]
-pub async fn identity(
-    State(state): State<AppState>,
-    Extension(signed): Extension<Signed>,
-    Path(id): Path<String>,
-    prefs: Prefs,
-) -> ApiResult<Json<IdentityView>> {
-    let lang = prefs.lang;
-    let person = state
-        .store
-        .person(&id)
-        .await
-        .map_err(|e| ApiError(e.into(), lang))?
-        .ok_or_else(|| ApiError(AppError::NotFound(id.clone()), lang))?;
-    let c = &state.security.cipher;
-    let document_number = c
-        .open_field("person.document", &person.document_sealed)
-        .map_err(|e| ApiError(e.into(), lang))?;
-    let phone = c
-        .open_field("person.phone", &person.phone_sealed)
-        .map_err(|e| ApiError(e.into(), lang))?;
-    state
-        .store
-        .append_audit(signed.audit(
-            state.clock.now(),
-            AuditEvent::Unmasked,
-            Some(id.clone()),
-            Outcome::Success,
-        ))
-        .await
-        .map_err(|e| ApiError(e.into(), lang))?;
-    Ok(Json(IdentityView {
-        document_kind: person.document_kind,
-        document_number,
-        phone,
-    }))
-}
-
 /// Every staff account with its grants (security administrator).
 #[utoipa::path(get, path = "/api/v1/staff", responses((status = 200, body = [AccountView]), (status = 403, body = crate::api::ErrorBody)))]
 pub async fn list_staff(

@@ -4,7 +4,10 @@
 
 use crate::auth::guard::{guard, Access};
 use crate::state::AppState;
-use crate::{account_api, account_pages, admin_pages, agency_api, api, catalog_pages, pages};
+use crate::{
+    account_api, account_pages, admin_pages, agency_api, api, catalog_pages, pages, people_api,
+    people_pages,
+};
 use axum::routing::{delete, get, post, MethodRouter};
 use onetrip_domain::access::Permission;
 
@@ -259,7 +262,43 @@ pub(crate) fn table() -> Vec<Entry> {
             "GET",
             "/api/v1/accounts/{id}/identity",
             Unmask,
-            get(account_api::identity),
+            get(people_api::identity),
+        ),
+        r(
+            "POST",
+            "/api/v1/people/lookup",
+            Staff(Permission::AcceptApplication),
+            post(people_api::lookup),
+        ),
+        r(
+            "POST",
+            "/api/v1/people/{id}/verify-in-person",
+            Staff(Permission::AcceptApplication),
+            post(people_api::verify_in_person),
+        ),
+        r(
+            "GET",
+            "/staff/people",
+            Staff(Permission::AcceptApplication),
+            get(people_pages::form),
+        ),
+        r(
+            "POST",
+            "/staff/people",
+            Staff(Permission::AcceptApplication),
+            post(people_pages::find),
+        ),
+        r(
+            "POST",
+            "/staff/people/{id}/verify",
+            Staff(Permission::AcceptApplication),
+            post(people_pages::verify),
+        ),
+        r(
+            "POST",
+            "/staff/people/{id}/unmask",
+            Unmask,
+            post(people_pages::unmask),
         ),
         r(
             "GET",

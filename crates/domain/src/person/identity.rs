@@ -3,7 +3,7 @@
 //! residence ID card, and passports.
 
 use crate::message::{Explain, Message};
-use crate::text::normalize_ascii;
+use crate::text::normalize_number;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -206,7 +206,7 @@ impl ResidentIdNumber {
     /// A 15-digit legacy number is refused (use [`ResidentIdNumber::parse_registry`]).
     pub fn parse(input: &str) -> Result<Self, IdentityError> {
         let document = DocumentKind::ResidentIdCard;
-        let s = normalize_ascii(input).to_uppercase();
+        let s = normalize_number(input).to_uppercase();
         if s.is_empty() {
             return Err(IdentityError::Empty(document));
         }
@@ -220,7 +220,7 @@ impl ResidentIdNumber {
     /// Parses a number from an imported registry, where 15-digit numbers issued before
     /// 1999 still occur: they are converted to 18 digits (century 19 and a check digit).
     pub fn parse_registry(input: &str) -> Result<Self, IdentityError> {
-        let s = normalize_ascii(input).to_uppercase();
+        let s = normalize_number(input).to_uppercase();
         if s.len() == 15 && s.bytes().all(|b| b.is_ascii_digit()) {
             let mut long = String::with_capacity(18);
             long.push_str(&s[..6]);
@@ -260,7 +260,7 @@ impl IdentityDocument {
     /// Validates `input` as a number of the given kind.
     pub fn parse(kind: DocumentKind, input: &str) -> Result<Self, IdentityError> {
         let document = kind;
-        let s = normalize_ascii(input).to_uppercase();
+        let s = normalize_number(input).to_uppercase();
         if s.is_empty() {
             return Err(IdentityError::Empty(document));
         }

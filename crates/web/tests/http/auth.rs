@@ -775,6 +775,16 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/applicants", "public"),
     ("GET", "/api/v1/accounts/{id}", "signed_in"),
     ("GET", "/api/v1/accounts/{id}/identity", "unmask"),
+    ("POST", "/api/v1/people/lookup", "AcceptApplication"),
+    (
+        "POST",
+        "/api/v1/people/{id}/verify-in-person",
+        "AcceptApplication",
+    ),
+    ("GET", "/staff/people", "AcceptApplication"),
+    ("POST", "/staff/people", "AcceptApplication"),
+    ("POST", "/staff/people/{id}/verify", "AcceptApplication"),
+    ("POST", "/staff/people/{id}/unmask", "unmask"),
     ("GET", "/api/v1/staff", "ManageStaff"),
     ("POST", "/api/v1/staff", "ManageStaff"),
     ("POST", "/api/v1/staff/{id}/grants", "ManageStaff"),
@@ -1044,6 +1054,89 @@ async fn applicants_sign_in_through_the_provincial_identity_service() {
                 .as_u16(),
             401
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn window_clerks_find_applicants_by_number_check_them_in_person_and_unmask() {
+    each_app(|app| async move {
+        let (name, number, phone) = DEMO_APPLICANT;
+        let clerk = staff(&app, "clerk").await;
+        let form_page = clerk.get(app.url("/staff/people")).send().await.unwrap();
+        assert_eq!(form_page.status().as_u16(), 200);
+        assert_eq!(form_page.headers()["cache-control"], "no-store");
+        let csrf = csrf_in(&form_page.text().await.unwrap());
+        let looked_before = count(&app, AuditEvent::PersonLookedUp).await;
+
+        // The number as a person might type it: full-width digits and spaces.
+        let typed = "３３１１９９ １９５６０３１２ ００２６";
+        let (status, page) = post_form(&app, &clerk, "/staff/people", &[("csrf", &csrf), ("document_kind", "resident_id_card"), ("document_number", typed)]).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains(name) && page.contains("331199********0026") && page.contains("138****0001"), "{page}");
+        assert!(!page.contains(number) && !page.contains(phone), "numbers are masked");
+        assert!(!page.contains(typed), "the typed number is not echoed back");
+        assert_eq!(count(&app, AuditEvent::PersonLookedUp).await, looked_before + 1);
+
+        let (status, page) = post_form(&app, &clerk, "/staff/people", &[("csrf", &csrf), ("phone", phone)]).await;
+        assert_eq!(status, 200);
+        assert!(page.contains(name), "found by phone");
+        let (status, page) = post_form(&app, &clerk, "/staff/people", &[("csrf", &csrf), ("document_number", "11010519491231002X")]).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("没有找到这个号码的注册账号"), "{page}");
+        let (status, page) = post_form(&app, &clerk, "/staff/people?lang=en", &[("csrf", &csrf), ("document_number", "331199195603120027")]).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("Document number: the check character (18th) of the resident ID card number is wrong"), "{page}");
+
+        // A self-registered applicant comes to the window and is checked in person: the
+        // account's assurance rises, once, and the check is recorded.
+        let registered = app
+            .browser()
+            .post(app.url("/api/v1/applicants"))
+            .json(&serde_json::json!({"name": "刘䶮", "document_number": "331199198007050037", "phone": "13800000002", "password": "溪水长流桃花又开了"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(registered.status().as_u16(), 201);
+        let id = app.store.account_by_login(&onetrip_web::auth::applicant_login(&app.security, "resident_id_card", "331199198007050037")).await.unwrap().unwrap().id;
+        assert_eq!(app.store.account(&id).await.unwrap().unwrap().assurance, onetrip_domain::person::Assurance::SelfRegistered);
+        let (_, page) = post_form(&app, &clerk, "/staff/people?lang=zh-Hans", &[("csrf", &csrf), ("document_number", "331199198007050037")]).await;
+        assert!(page.contains(&format!("/staff/people/{id}/verify")), "a verify button for the unverified: {page}");
+        let raised_before = count(&app, AuditEvent::AssuranceRaised).await;
+        let (status, page) = post_form(&app, &clerk, &format!("/staff/people/{id}/verify?lang=zh-Hans"), &[("csrf", &csrf)]).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("已记录：本人到窗口核验了身份") && page.contains("已在窗口当面核验"), "{page}");
+        assert_eq!(app.store.account(&id).await.unwrap().unwrap().assurance, onetrip_domain::person::Assurance::InPerson);
+        post_form(&app, &clerk, &format!("/staff/people/{id}/verify"), &[("csrf", &csrf)]).await;
+        assert_eq!(count(&app, AuditEvent::AssuranceRaised).await, raised_before + 1);
+
+        // In full only on request, recorded, and never cached.
+        let unmasked_before = count(&app, AuditEvent::Unmasked).await;
+        let resp = clerk.post(app.url(&format!("/staff/people/{id}/unmask"))).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+        assert_eq!(resp.headers()["cache-control"], "no-store");
+        let page = resp.text().await.unwrap();
+        assert!(page.contains("331199198007050037") && page.contains("13800000002"), "{page}");
+        assert_eq!(count(&app, AuditEvent::Unmasked).await, unmasked_before + 1);
+
+        // Staff accounts are not applicants; no form without the session's token.
+        let handler_id = app.store.account_by_login("handler").await.unwrap().unwrap().id;
+        let (status, _) = post_form(&app, &clerk, &format!("/staff/people/{handler_id}/verify"), &[("csrf", &csrf)]).await;
+        assert_eq!(status, 404);
+        let (status, _) = post_form(&app, &clerk, "/staff/people", &[("document_number", number)]).await;
+        assert_eq!(status, 403);
+
+        // The same over JSON, for a department's own system.
+        let token = csrf_of(&app, &clerk).await;
+        let found: serde_json::Value = clerk.post(app.url("/api/v1/people/lookup")).header("X-CSRF-Token", &token).json(&serde_json::json!({"document_number": number})).send().await.unwrap().json().await.unwrap();
+        assert_eq!(found[0]["document_number"], "331199********0026", "{found}");
+        assert_eq!(found[0]["name"], name);
+        let empty = clerk.post(app.url("/api/v1/people/lookup")).header("X-CSRF-Token", &token).json(&serde_json::json!({})).send().await.unwrap();
+        assert_eq!(empty.status().as_u16(), 422);
+        let body: serde_json::Value = empty.json().await.unwrap();
+        assert_eq!(body["error"]["field"], "document_number");
+        let verified = clerk.post(app.url(&format!("/api/v1/people/{handler_id}/verify-in-person"))).header("X-CSRF-Token", &token).send().await.unwrap();
+        assert_eq!(verified.status().as_u16(), 404);
     })
     .await;
 }

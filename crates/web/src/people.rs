@@ -1,0 +1,202 @@
+//! Applicants as window staff meet them: found by the exact document or phone number the
+//! person shows at the window (never listed or browsed), checked in person, and shown in
+//! full only to a grant that allows unmasking. Lookups, checks and unmasking are recorded.
+
+use crate::auth::{Signed, PHONE_INDEX};
+use crate::error::AppError;
+use crate::state::AppState;
+use onetrip_domain::audit::{AuditEvent, Outcome};
+use onetrip_domain::message::{Explain, Message};
+use onetrip_domain::person::{Assurance, DocumentKind, IdentityDocument, MobileNumber};
+use onetrip_store::{Account, AccountKind};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// What the clerk typed: a document (kind and number) or a mobile number.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct Lookup {
+    /// `resident_id_card` (default), `hk_macao_residence_permit`, `taiwan_residence_permit`,
+    /// `foreign_permanent_residence` or `passport`.
+    #[serde(default)]
+    pub document_kind: Option<String>,
+    #[serde(default)]
+    pub document_number: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// An applicant as staff see them: numbers masked.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PersonCard {
+    pub id: String,
+    pub name: String,
+    pub document_kind: String,
+    /// e.g. 110105********002X.
+    pub document_number: String,
+    /// e.g. 138****5678.
+    pub phone: String,
+    /// `self_registered`, `single_sign_on` or `in_person`.
+    pub assurance: String,
+    pub disabled: bool,
+}
+
+/// An applicant's numbers in full.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IdentityView {
+    pub document_kind: String,
+    pub document_number: String,
+    pub phone: String,
+}
+
+fn given(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The applicants the numbers name: one for a document, possibly several for a phone number
+/// a family shares. Each one found is recorded; so is a search that found nobody.
+pub async fn lookup(
+    state: &AppState,
+    signed: &Signed,
+    query: &Lookup,
+) -> Result<Vec<PersonCard>, AppError> {
+    let security = &state.security;
+    let accounts: Vec<Account> = match (given(&query.document_number), given(&query.phone)) {
+        (Some(number), _) => {
+            let kind_key = given(&query.document_kind).unwrap_or("resident_id_card");
+            let kind = DocumentKind::from_key(kind_key).ok_or_else(|| {
+                AppError::invalid("document_kind", Message::new("invalid-document-kind"))
+            })?;
+            let document = IdentityDocument::parse(kind, number)
+                .map_err(|e| AppError::invalid("document_number", e.explain()))?;
+            let login = crate::auth::applicant_login(security, kind.key(), document.number());
+            state
+                .store
+                .account_by_login(&login)
+                .await?
+                .into_iter()
+                .collect()
+        }
+        (None, Some(phone)) => {
+            let phone =
+                MobileNumber::parse(phone).map_err(|e| AppError::invalid("phone", e.explain()))?;
+            state
+                .store
+                .accounts_by_phone(&security.cipher.blind_index(PHONE_INDEX, phone.as_str()))
+                .await?
+        }
+        (None, None) => {
+            return Err(AppError::invalid(
+                "document_number",
+                Message::new("invalid-lookup-empty"),
+            ))
+        }
+    };
+    let now = state.clock.now();
+    let mut cards = Vec::new();
+    for account in accounts
+        .into_iter()
+        .filter(|a| a.kind == AccountKind::Applicant)
+    {
+        state
+            .store
+            .append_audit(signed.audit(
+                now,
+                AuditEvent::PersonLookedUp,
+                Some(account.id.clone()),
+                Outcome::Success,
+            ))
+            .await?;
+        if let Some(card) = card(state, account).await? {
+            cards.push(card);
+        }
+    }
+    if cards.is_empty() {
+        state
+            .store
+            .append_audit(signed.audit(now, AuditEvent::PersonLookedUp, None, Outcome::Failure))
+            .await?;
+    }
+    Ok(cards)
+}
+
+async fn card(state: &AppState, account: Account) -> Result<Option<PersonCard>, AppError> {
+    let Some(person) = state.store.person(&account.id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(PersonCard {
+        name: account.display_name,
+        document_kind: person.document_kind,
+        document_number: person.document_masked,
+        phone: person.phone_masked,
+        assurance: account.assurance.key().into(),
+        disabled: account.disabled_at.is_some(),
+        id: account.id,
+    }))
+}
+
+/// The applicant with this id; staff accounts and unknown ids are not found.
+async fn applicant(state: &AppState, id: &str) -> Result<Account, AppError> {
+    match state.store.account(id).await? {
+        Some(a) if a.kind == AccountKind::Applicant => Ok(a),
+        _ => Err(AppError::NotFound(id.to_string())),
+    }
+}
+
+/// The masked card of an applicant.
+pub async fn masked_card(state: &AppState, id: &str) -> Result<PersonCard, AppError> {
+    let account = applicant(state, id).await?;
+    card(state, account)
+        .await?
+        .ok_or_else(|| AppError::NotFound(id.to_string()))
+}
+
+/// Records that the clerk checked the person's identity document at the window: the
+/// account's assurance becomes `in_person`. Checking again changes nothing.
+pub async fn verify_in_person(
+    state: &AppState,
+    signed: &Signed,
+    id: &str,
+) -> Result<PersonCard, AppError> {
+    let account = applicant(state, id).await?;
+    if account.assurance < Assurance::InPerson {
+        let mut record = signed.audit(
+            state.clock.now(),
+            AuditEvent::AssuranceRaised,
+            Some(account.id.clone()),
+            Outcome::Success,
+        );
+        record.detail = Assurance::InPerson.key().into();
+        state
+            .store
+            .set_assurance(&account.id, Assurance::InPerson, record)
+            .await?;
+    }
+    masked_card(state, id).await
+}
+
+/// The applicant's numbers in full, recorded as an unmasking.
+pub async fn unmask(state: &AppState, signed: &Signed, id: &str) -> Result<IdentityView, AppError> {
+    let account = applicant(state, id).await?;
+    let person = state
+        .store
+        .person(&account.id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(id.to_string()))?;
+    let c = &state.security.cipher;
+    let document_number = c.open_field("person.document", &person.document_sealed)?;
+    let phone = c.open_field("person.phone", &person.phone_sealed)?;
+    state
+        .store
+        .append_audit(signed.audit(
+            state.clock.now(),
+            AuditEvent::Unmasked,
+            Some(account.id),
+            Outcome::Success,
+        ))
+        .await?;
+    Ok(IdentityView {
+        document_kind: person.document_kind,
+        document_number,
+        phone,
+    })
+}
