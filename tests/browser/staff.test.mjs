@@ -122,3 +122,26 @@ test('the security administrator issues an API token for a department system; it
     await context.close();
   }
 });
+
+test('a window clerk finds an applicant by the ID number shown, checks it in person and sees it in full only on request', async () => {
+  const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 }, ...contextOptions });
+  try {
+    const page = await signIn(context, 'clerk');
+    await page.getByRole('link', { name: '查找办事人' }).click();
+    await page.waitForURL(/\/staff\/people$/);
+    await axe(page, 'find an applicant');
+    await page.getByLabel('证件号码', { exact: true }).fill('331199 19560312 0026');
+    await page.getByRole('button', { name: '查找', exact: true }).click();
+    const card = page.getByRole('region', { name: '王𠈌' });
+    await card.waitFor();
+    assert.ok(await card.getByText('331199********0026').isVisible(), 'the number is masked');
+    assert.equal(await page.getByText('331199195603120026').count(), 0);
+    await page.screenshot({ path: `${SHOTS}staff-3-people.png`, fullPage: true });
+    await axe(page, 'applicant found');
+    await card.getByRole('button', { name: '显示完整号码' }).click();
+    await page.getByText('完整号码已显示，本次查看已记录').waitFor();
+    assert.ok(await page.getByText('331199195603120026').isVisible(), 'shown in full on request');
+  } finally {
+    await context.close();
+  }
+});
