@@ -1,5 +1,6 @@
 //! `onetrip`: the one binary of OneTrip.
 
+mod audit;
 mod backup;
 mod bench;
 mod bench_auth;
@@ -56,6 +57,9 @@ enum Command {
     User(user::Command),
     /// Measure throughput and latency of a running server against a generated catalog.
     Bench(bench::Args),
+    /// Verify the security audit log's hash chain.
+    #[command(subcommand)]
+    Audit(audit::Command),
     /// Write a consistent copy of the database (safe while the server runs).
     Backup(backup::BackupArgs),
     /// Restore a backup into a new data directory or an empty PostgreSQL database.
@@ -91,6 +95,7 @@ fn main() -> ExitCode {
             Command::User(cmd) => user::run(cmd).await,
             Command::Keys(cmd) => keys::run(cmd).await,
             Command::BenchAuth(args) => bench_auth::run(args).await,
+            Command::Audit(cmd) => audit::run(cmd).await,
             Command::Backup(args) => backup::backup(args).await,
             Command::Restore(args) => backup::restore(args).await,
         }

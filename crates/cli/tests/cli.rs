@@ -83,6 +83,9 @@ fn backups_restore_elsewhere_and_hold_no_number_in_clear() {
             "{secret} in clear in the backup"
         );
     }
+    let intact = onetrip(&hall, &["audit", "verify"]);
+    assert!(intact.status.success(), "{}", text(&intact));
+    assert!(text(&intact).contains("哈希链完整"), "{}", text(&intact));
     let twice = onetrip(&hall, &["backup", "--to", file_arg]);
     assert!(!twice.status.success());
     assert!(text(&twice).contains("已存在"), "{}", text(&twice));
@@ -93,6 +96,20 @@ fn backups_restore_elsewhere_and_hold_no_number_in_clear() {
     assert!(restored.status.success(), "{}", text(&restored));
     let listed = onetrip(&copy, &["user", "list", "--key-file", keys_arg]);
     assert!(text(&listed).contains("approver"), "{}", text(&listed));
+    // An edit behind the application's back breaks the audit chain, and verify says where.
+    let conn = rusqlite::Connection::open(copy.join("onetrip.sqlite3")).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET detail = 'edited' WHERE seq = 2;",
+    )
+    .unwrap();
+    drop(conn);
+    let broken = onetrip(&copy, &["audit", "verify"]);
+    assert!(!broken.status.success());
+    assert!(
+        text(&broken).contains("第 2 条记录处断开"),
+        "{}",
+        text(&broken)
+    );
     let over = onetrip(&copy, &["restore", file_arg, "--key-file", keys_arg]);
     assert!(!over.status.success());
     assert!(text(&over).contains("已有数据库"), "{}", text(&over));
@@ -445,6 +462,7 @@ fn every_subcommand_has_help() {
         vec!["user", "add", "--help"],
         vec!["keys", "rotate", "--help"],
         vec!["backup", "--help"],
+        vec!["audit", "verify", "--help"],
         vec!["restore", "--help"],
         vec!["catalog", "--help"],
         vec!["catalog", "import", "--help"],

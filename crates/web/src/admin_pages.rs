@@ -294,10 +294,33 @@ struct AuditPage<'a> {
     params: Params,
     query: String,
     next: Option<i64>,
+    /// After "verify the chain": the number of records, or the first that does not match.
+    verified: Option<Result<usize, usize>>,
 }
 
 pub async fn audit(State(state): State<AppState>, prefs: Prefs, uri: Uri) -> PageResult {
-    let c = Chrome::new(prefs, &uri);
+    audit_page(&state, prefs, &uri, None).await
+}
+
+/// Walks the whole hash chain, then shows the log with the result.
+pub async fn audit_verify(State(state): State<AppState>, prefs: Prefs, uri: Uri) -> PageResult {
+    let verified = state
+        .store
+        .verify_audit()
+        .await
+        .map_err(|e| PageError::new(e.into(), prefs.clone(), &uri))?;
+    let count = |n: i64| usize::try_from(n).unwrap_or_default();
+    let verified = verified.map(count).map_err(count);
+    audit_page(&state, prefs, &uri, Some(verified)).await
+}
+
+async fn audit_page(
+    state: &AppState,
+    prefs: Prefs,
+    uri: &Uri,
+    verified: Option<Result<usize, usize>>,
+) -> PageResult {
+    let c = Chrome::new(prefs, uri);
     let params = Params::parse(uri.query());
     let filter = crate::page_try!(c.clone(), audit_filter(&params));
     let entries = crate::page_try!(c.clone(), state.store.audit_entries(&filter).await);
@@ -313,6 +336,7 @@ pub async fn audit(State(state): State<AppState>, prefs: Prefs, uri: Uri) -> Pag
             params,
             query,
             next,
+            verified,
         },
         &c,
     )

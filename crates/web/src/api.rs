@@ -49,6 +49,7 @@ use utoipa::{OpenApi, ToSchema};
         crate::account_api::create_token,
         crate::account_api::revoke_token,
         crate::account_api::audit,
+        crate::account_api::audit_verify,
         crate::agency_api::list_delegations,
         crate::agency_api::add_delegation,
         crate::agency_api::revoke_delegation,
@@ -77,6 +78,7 @@ use utoipa::{OpenApi, ToSchema};
         crate::account_api::GrantRequest,
         crate::account_api::TokenRequest,
         crate::account_api::TokenCreated,
+        crate::account_api::ChainReport,
         crate::auth::staff::NewStaff,
         crate::agency_api::DelegationRequest,
         crate::agency_api::RepresentationRequest

@@ -195,6 +195,18 @@ pub(crate) fn table() -> Vec<Entry> {
             Staff(Permission::ReadAudit),
             get(admin_pages::audit_csv),
         ),
+        r(
+            "GET",
+            "/admin/audit/verify",
+            Staff(Permission::ReadAudit),
+            get(admin_pages::audit_verify),
+        ),
+        r(
+            "GET",
+            "/api/v1/audit/verify",
+            Staff(Permission::ReadAudit),
+            get(account_api::audit_verify),
+        ),
         // The JSON API: catalog.
         r("GET", "/api/v1/matters", Public, get(api::list_matters)),
         r(

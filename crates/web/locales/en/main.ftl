@@ -395,3 +395,6 @@ people-unmask = Show numbers in full
 people-unmasked = Numbers shown in full; this view is recorded
 invalid-lookup-empty = enter a document number or a mobile number
 audit-event-person_looked_up = Applicant looked up
+audit-verify = Verify the whole hash chain
+audit-chain-intact = The hash chain is intact: none of the { $n } records has been changed
+audit-chain-broken = The hash chain breaks at record { $n }: it or a later record was changed or deleted; report this to the security administrator now

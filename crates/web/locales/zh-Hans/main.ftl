@@ -379,3 +379,6 @@ people-unmask = 显示完整号码
 people-unmasked = 完整号码已显示，本次查看已记录
 invalid-lookup-empty = 请填写证件号码或手机号码
 audit-event-person_looked_up = 查找办事人
+audit-verify = 核验整条哈希链
+audit-chain-intact = 哈希链完整：{ $n } 条记录均未被改动
+audit-chain-broken = 哈希链在第 { $n } 条记录处断开：该记录或其后的记录被改动或删除过，请立即报告安全管理员

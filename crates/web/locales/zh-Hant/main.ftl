@@ -379,3 +379,6 @@ people-unmask = 顯示完整號碼
 people-unmasked = 完整號碼已顯示，本次查看已記錄
 invalid-lookup-empty = 請填寫證件號碼或手機號碼
 audit-event-person_looked_up = 查找辦事人
+audit-verify = 核驗整條雜湊鏈
+audit-chain-intact = 雜湊鏈完整：{ $n } 筆紀錄均未被改動
+audit-chain-broken = 雜湊鏈在第 { $n } 筆紀錄處斷開：該紀錄或其後的紀錄被改動或刪除過，請立即報告安全管理員

@@ -522,6 +522,14 @@ async fn the_three_administrators_stay_separate() {
             .unwrap();
         assert!(csv.starts_with("\u{feff}seq,at_utc,actor"));
         assert!(csv.contains("login_succeeded"));
+
+        // The auditor walks the hash chain; an edit behind the application's back is found.
+        let (status, page) = get(&app, &auditor, "/admin/audit/verify").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("哈希链完整"), "{page}");
+        let report: serde_json::Value = auditor.get(app.url("/api/v1/audit/verify")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(report["intact"], true, "{report}");
+        assert!(report["entries"].as_i64().unwrap() > 5, "{report}");
         let token = csrf_of(&app, &auditor).await;
         let resp = auditor
             .post(app.url(&format!("/api/v1/staff/{sys_id}/grants")))
@@ -536,6 +544,15 @@ async fn the_three_administrators_stay_separate() {
             "the audit administrator grants nothing"
         );
         assert_eq!(app.store.verify_audit().await.unwrap().map(|_| ()), Ok(()));
+        if app.backend == onetrip_testkit::Backend::Sqlite {
+            let conn = rusqlite::Connection::open(app.data_dir().join("test.sqlite3")).unwrap();
+            conn.execute_batch("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET detail = 'edited' WHERE seq = 3;").unwrap();
+            let report: serde_json::Value = auditor.get(app.url("/api/v1/audit/verify")).send().await.unwrap().json().await.unwrap();
+            assert_eq!(report["intact"], false, "{report}");
+            assert_eq!(report["broken_at"], 3, "{report}");
+            let (_, page) = get(&app, &auditor, "/admin/audit/verify").await;
+            assert!(page.contains("哈希链在第 3 条记录处断开"), "{page}");
+        }
     })
     .await;
 }
@@ -758,6 +775,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/admin/catalog/{code}/publish", "EditCatalog"),
     ("GET", "/admin/audit", "ReadAudit"),
     ("GET", "/admin/audit.csv", "ReadAudit"),
+    ("GET", "/admin/audit/verify", "ReadAudit"),
+    ("GET", "/api/v1/audit/verify", "ReadAudit"),
     ("GET", "/api/v1/matters", "public"),
     ("GET", "/api/v1/matters/{base_code}", "public"),
     ("GET", "/api/v1/implementations/{code}", "public"),
