@@ -18,7 +18,7 @@ use axum::{Extension, Json};
 use onetrip_domain::access::{Grant, Role};
 use onetrip_domain::audit::{AuditEvent, Outcome};
 use onetrip_domain::message::Message;
-use onetrip_store::{AccountKind, ApiToken, AuditEntry};
+use onetrip_store::{AccountKind, AuditEntry};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -441,50 +441,53 @@ pub async fn create_token(
     prefs: Prefs,
     Json(req): Json<TokenRequest>,
 ) -> ApiResult<(StatusCode, Json<TokenCreated>)> {
-    let lang = prefs.lang;
-    let fail = |e: AppError| ApiError(e, lang);
-    let account = admin(&state).staff(&id).await.map_err(fail)?;
-    let name = req.name.trim();
-    if name.is_empty() || name.chars().count() > 64 {
-        return Err(fail(AppError::invalid(
-            "name",
-            Message::new("invalid-token-name"),
-        )));
-    }
-    if let Some(bad) = req.scopes.iter().find(|s| Role::from_key(s).is_none()) {
-        return Err(fail(AppError::invalid(
-            "scopes",
-            Message::new("invalid-role").text("role", bad),
-        )));
-    }
-    let secret = onetrip_vault::new_secret().map_err(|e| fail(e.into()))?;
-    let token = format!("ot_{secret}");
-    let now = state.clock.now();
-    let record = ApiToken {
-        id: onetrip_store::new_id(),
-        account_id: account.id.clone(),
-        name: name.to_string(),
-        token_hash: onetrip_vault::secret_hash(&token),
-        scopes: req.scopes,
-        created_at: now,
-        expires_at: req.days.map(|d| now + chrono::Duration::days(i64::from(d))),
-        revoked_at: None,
-    };
-    let id = record.id.clone();
-    state
-        .store
-        .create_token(
-            record,
-            signed.audit(
-                now,
-                AuditEvent::TokenCreated,
-                Some(account.id),
-                Outcome::Success,
-            ),
-        )
+    let issued = admin(&state)
+        .issue_token(&actor(&signed), &id, &req.name, req.scopes, req.days)
         .await
-        .map_err(|e| fail(e.into()))?;
-    Ok((StatusCode::CREATED, Json(TokenCreated { id, token })))
+        .map_err(|e| ApiError(e, prefs.lang))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(TokenCreated {
+            id: issued.id,
+            token: issued.token,
+        }),
+    ))
+}
+
+/// An API token as the security administrator sees it (never the secret).
+#[derive(Serialize, ToSchema)]
+pub struct TokenView {
+    pub id: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The tokens of a staff account that still work (security administrator).
+#[utoipa::path(get, path = "/api/v1/staff/{id}/tokens", params(("id" = String, Path)),
+    responses((status = 200, body = [TokenView]), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    prefs: Prefs,
+) -> ApiResult<Json<Vec<TokenView>>> {
+    let admin = admin(&state);
+    let fail = |e: AppError| ApiError(e, prefs.lang);
+    let account = admin.staff(&id).await.map_err(fail)?;
+    let tokens = admin.live_tokens(&account.id).await.map_err(fail)?;
+    Ok(Json(
+        tokens
+            .into_iter()
+            .map(|t| TokenView {
+                id: t.id,
+                name: t.name,
+                scopes: t.scopes,
+                created_at: t.created_at,
+                expires_at: t.expires_at,
+            })
+            .collect(),
+    ))
 }
 
 /// Revokes an API token (security administrator).
@@ -495,20 +498,10 @@ pub async fn revoke_token(
     Path(id): Path<String>,
     prefs: Prefs,
 ) -> ApiResult<StatusCode> {
-    let now = state.clock.now();
-    state
-        .store
-        .revoke_token(
-            &id,
-            signed.audit(
-                now,
-                AuditEvent::TokenRevoked,
-                Some(id.clone()),
-                Outcome::Success,
-            ),
-        )
+    admin(&state)
+        .revoke_token(&actor(&signed), &id)
         .await
-        .map_err(|e| ApiError(e.into(), prefs.lang))?;
+        .map_err(|e| ApiError(e, prefs.lang))?;
     Ok(StatusCode::NO_CONTENT)
 }
 

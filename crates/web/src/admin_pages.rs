@@ -16,7 +16,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use onetrip_domain::access::{Grant, Role};
 use onetrip_domain::audit::{AuditEvent, Outcome};
 use onetrip_domain::message::Message;
-use onetrip_store::{Account, AuditEntry, AuditFilter, StoredGrant};
+use onetrip_store::{Account, ApiToken, AuditEntry, AuditFilter, StoredGrant};
 use serde::Deserialize;
 
 pub(crate) fn admin<'a>(state: &'a AppState) -> StaffAdmin<'a> {
@@ -38,6 +38,7 @@ pub(crate) fn actor(signed: &Signed) -> Actor {
 struct StaffRow {
     account: Account,
     grants: Vec<StoredGrant>,
+    tokens: Vec<ApiToken>,
 }
 
 #[derive(Template)]
@@ -49,6 +50,8 @@ struct StaffPage<'a> {
     roles: &'static [Role],
     error: Option<String>,
     done: Option<String>,
+    /// A token just issued: its name and the secret, shown this once.
+    issued: Option<(String, String)>,
 }
 
 async fn staff_page(
@@ -58,13 +61,30 @@ async fn staff_page(
     error: Option<String>,
     done: Option<String>,
 ) -> PageResult {
+    staff_page_with(state, signed, c, error, done, None).await
+}
+
+async fn staff_page_with(
+    state: &AppState,
+    signed: &Signed,
+    c: &Chrome,
+    error: Option<String>,
+    done: Option<String>,
+    issued: Option<(String, String)>,
+) -> PageResult {
     let accounts = crate::page_try!(c.clone(), state.store.staff_accounts().await);
+    let admin = admin(state);
     let mut rows = Vec::with_capacity(accounts.len());
     for account in accounts {
         let grants = crate::page_try!(c.clone(), state.store.grants_of(&account.id).await);
-        rows.push(StaffRow { account, grants });
+        let tokens = crate::page_try!(c.clone(), admin.live_tokens(&account.id).await);
+        rows.push(StaffRow {
+            account,
+            grants,
+            tokens,
+        });
     }
-    render(
+    let html = render(
         &StaffPage {
             c,
             csrf: signed.csrf(),
@@ -72,9 +92,72 @@ async fn staff_page(
             roles: Role::ALL,
             error,
             done,
+            issued,
         },
         c,
-    )
+    )?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], html).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    scope: String,
+    #[serde(default)]
+    days: String,
+}
+
+/// Issues a token and shows its secret once on the staff page.
+pub async fn token_issue(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    prefs: Prefs,
+    uri: Uri,
+    Form(form): Form<TokenForm>,
+) -> PageResult {
+    let days = match form.days.trim() {
+        "" => Ok(None),
+        d => d.parse::<u32>().map(Some).map_err(|_| {
+            AppError::invalid(
+                "days",
+                Message::new("invalid-integer")
+                    .text("value", d)
+                    .text("min", 1)
+                    .text("max", 3650),
+            )
+        }),
+    };
+    let scopes = vec![form.scope.trim().to_string()];
+    let result = match days {
+        Ok(days) => {
+            admin(&state)
+                .issue_token(&actor(&signed), &id, &form.name, scopes, days)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(issued) => {
+            let c = Chrome::new(prefs, &uri);
+            let name = form.name.trim().to_string();
+            staff_page_with(&state, &signed, &c, None, None, Some((name, issued.token))).await
+        }
+        Err(e) => after(&state, &signed, prefs, &uri, Err(e), "").await,
+    }
+}
+
+pub async fn token_revoke(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    prefs: Prefs,
+    uri: Uri,
+) -> PageResult {
+    let result = admin(&state).revoke_token(&actor(&signed), &id).await;
+    after(&state, &signed, prefs, &uri, result, "token_revoked").await
 }
 
 pub async fn staff(

@@ -355,6 +355,24 @@ pub(crate) fn table() -> Vec<Entry> {
             post(account_api::create_token),
         ),
         r(
+            "GET",
+            "/api/v1/staff/{id}/tokens",
+            Staff(Permission::ManageStaff),
+            get(account_api::list_tokens),
+        ),
+        r(
+            "POST",
+            "/admin/staff/{id}/tokens",
+            Staff(Permission::ManageStaff),
+            post(admin_pages::token_issue),
+        ),
+        r(
+            "POST",
+            "/admin/tokens/{id}/revoke",
+            Staff(Permission::ManageStaff),
+            post(admin_pages::token_revoke),
+        ),
+        r(
             "DELETE",
             "/api/v1/tokens/{id}",
             Staff(Permission::ManageStaff),

@@ -9,7 +9,9 @@ use onetrip_domain::auth::PasswordPolicy;
 use onetrip_domain::clock::Clock;
 use onetrip_domain::message::{Explain, Message};
 use onetrip_domain::person::Assurance;
-use onetrip_store::{Account, AccountKind, NewAccount, SharedStore, StoreError, StoredGrant};
+use onetrip_store::{
+    Account, AccountKind, ApiToken, NewAccount, SharedStore, StoreError, StoredGrant,
+};
 use onetrip_vault::PasswordHasher;
 
 /// Who acts, for the audit record.
@@ -248,6 +250,83 @@ impl StaffAdmin<'_> {
             String::new(),
         );
         self.store.set_totp(&account.id, None, record).await?;
+        Ok(())
+    }
+}
+
+/// A new API token: the secret is shown once and only its hash is kept.
+pub struct IssuedToken {
+    pub id: String,
+    pub token: String,
+}
+
+impl StaffAdmin<'_> {
+    /// Issues a token for a staff account's own system, carrying the listed roles' grants.
+    pub async fn issue_token(
+        &self,
+        actor: &Actor,
+        account_id: &str,
+        name: &str,
+        scopes: Vec<String>,
+        days: Option<u32>,
+    ) -> Result<IssuedToken, AppError> {
+        let account = self.staff(account_id).await?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 64 {
+            return Err(AppError::invalid(
+                "name",
+                Message::new("invalid-token-name"),
+            ));
+        }
+        if let Some(bad) = scopes.iter().find(|s| Role::from_key(s).is_none()) {
+            return Err(AppError::invalid(
+                "scopes",
+                Message::new("invalid-role").text("role", bad),
+            ));
+        }
+        let token = format!("ot_{}", onetrip_vault::new_secret()?);
+        let now = self.clock.now();
+        let record = ApiToken {
+            id: onetrip_store::new_id(),
+            account_id: account.id.clone(),
+            name: name.to_string(),
+            token_hash: onetrip_vault::secret_hash(&token),
+            scopes,
+            created_at: now,
+            expires_at: days.map(|d| now + chrono::Duration::days(i64::from(d))),
+            revoked_at: None,
+        };
+        let id = record.id.clone();
+        let audit = actor.record(
+            self.clock,
+            AuditEvent::TokenCreated,
+            &account.id,
+            name.into(),
+        );
+        self.store.create_token(record, audit).await?;
+        Ok(IssuedToken { id, token })
+    }
+
+    /// The tokens of a staff account that still work (not revoked, not expired).
+    pub async fn live_tokens(&self, account_id: &str) -> Result<Vec<ApiToken>, AppError> {
+        let now = self.clock.now();
+        Ok(self
+            .store
+            .tokens_of(account_id)
+            .await?
+            .into_iter()
+            .filter(|t| t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > now))
+            .collect())
+    }
+
+    pub async fn revoke_token(&self, actor: &Actor, token_id: &str) -> Result<(), AppError> {
+        let audit = actor.record(
+            self.clock,
+            AuditEvent::TokenRevoked,
+            token_id,
+            String::new(),
+        );
+        self.store.revoke_token(token_id, audit).await?;
         Ok(())
     }
 }

@@ -607,6 +607,99 @@ async fn api_tokens_work_until_revoked() {
             .await
             .unwrap();
         assert_eq!(me.status().as_u16(), 401);
+        let listed: serde_json::Value = sec
+            .get(app.url(&format!("/api/v1/staff/{handler_id}/tokens")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            listed,
+            serde_json::json!([]),
+            "a revoked token is no longer listed"
+        );
+
+        // The same on the security administrator's page: issued, shown once, listed, revoked.
+        let (status, page) = post_form(
+            &app,
+            &sec,
+            &format!("/admin/staff/{handler_id}/tokens"),
+            &[
+                ("csrf", &csrf),
+                ("name", "不动产登记系统"),
+                ("scope", "handler"),
+                ("days", "30"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 200, "{page}");
+        let at = page
+            .find("<p class=\"code\">ot_")
+            .expect("the new token on the page")
+            + 16;
+        let token = page[at..].split('<').next().unwrap().to_string();
+        let me = app
+            .client
+            .get(app.url("/api/v1/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(me.status().as_u16(), 200);
+        let (_, again) = get(&app, &sec, "/admin/staff").await;
+        assert!(
+            again.contains("不动产登记系统") && !again.contains(&token),
+            "listed, never shown again"
+        );
+        let listed: serde_json::Value = sec
+            .get(app.url(&format!("/api/v1/staff/{handler_id}/tokens")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed[0]["name"], "不动产登记系统", "{listed}");
+        assert!(listed[0]["expires_at"].is_string(), "{listed}");
+        assert!(
+            !listed.to_string().contains("ot_"),
+            "the secret is never listed"
+        );
+        let (status, page) = post_form(
+            &app,
+            &sec,
+            &format!("/admin/staff/{handler_id}/tokens"),
+            &[("csrf", &csrf), ("name", " "), ("scope", "handler")],
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert!(page.contains("请填写令牌名称"), "{page}");
+        let (status, _) = post_form(
+            &app,
+            &sec,
+            &format!("/admin/tokens/{}/revoke", listed[0]["id"].as_str().unwrap()),
+            &[("csrf", &csrf)],
+        )
+        .await;
+        assert_eq!(status, 303);
+        let me = app
+            .client
+            .get(app.url("/api/v1/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(me.status().as_u16(), 401);
+        let (status, _) = post_form(
+            &app,
+            &sec,
+            "/admin/tokens/no-such-token/revoke",
+            &[("csrf", &csrf)],
+        )
+        .await;
+        assert_eq!(status, 404);
     })
     .await;
 }
@@ -776,6 +869,9 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/admin/audit", "ReadAudit"),
     ("GET", "/admin/audit.csv", "ReadAudit"),
     ("GET", "/admin/audit/verify", "ReadAudit"),
+    ("GET", "/api/v1/staff/{id}/tokens", "ManageStaff"),
+    ("POST", "/admin/staff/{id}/tokens", "ManageStaff"),
+    ("POST", "/admin/tokens/{id}/revoke", "ManageStaff"),
     ("GET", "/api/v1/audit/verify", "ReadAudit"),
     ("GET", "/api/v1/matters", "public"),
     ("GET", "/api/v1/matters/{base_code}", "public"),
