@@ -253,7 +253,8 @@ async fn foreign(
     ApiError(AppError::NotFound(uri.path().to_string()), lang)
 }
 
-/// One account: your own, or (security administrator) a staff account.
+/// One account, numbers masked: your own, that of a person you act for under a recorded
+/// representation, or (security administrator) a staff account.
 #[utoipa::path(get, path = "/api/v1/accounts/{id}", params(("id" = String, Path)),
     responses((status = 200, body = AccountView), (status = 404, body = crate::api::ErrorBody)))]
 pub async fn account(
@@ -267,8 +268,16 @@ pub async fn account(
     let view = account_view(&state, &id)
         .await
         .map_err(|e| ApiError(e, prefs.lang))?;
+    let principal = match &view {
+        Some(v) if !own && v.kind == "applicant" => {
+            crate::people::acts_for_person(&state, &signed, &id)
+                .await
+                .map_err(|e| ApiError(e, prefs.lang))?
+        }
+        _ => false,
+    };
     match view {
-        Some(v) if own => Ok(Json(v)),
+        Some(v) if own || principal => Ok(Json(v)),
         Some(v)
             if v.kind == "staff"
                 && signed.holds(onetrip_domain::access::Permission::ManageStaff) =>

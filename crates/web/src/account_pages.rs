@@ -315,6 +315,9 @@ struct MePage<'a> {
     signed: &'a Signed,
     person: Option<onetrip_store::PersonRecord>,
     roles: Vec<(Role, String, usize)>,
+    relations: Vec<crate::people::Relation>,
+    csrf: String,
+    done: bool,
 }
 
 pub async fn me(
@@ -329,6 +332,17 @@ pub async fn me(
     } else {
         None
     };
+    let relations = if signed.account.kind == AccountKind::Applicant {
+        crate::page_try!(
+            c,
+            crate::people::relations(&state, &signed.account.id).await
+        )
+    } else {
+        Vec::new()
+    };
+    let done = crate::params::Params::parse(uri.query())
+        .get("done")
+        .is_some();
     let view = state.view.get();
     let roles = signed
         .grants
@@ -341,9 +355,27 @@ pub async fn me(
             signed: &signed,
             person,
             roles,
+            relations,
+            csrf: signed.csrf(),
+            done,
         },
         &c,
     )
+}
+
+/// Withdraws a representation from the me page (either side).
+pub async fn withdraw_representation(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    prefs: Prefs,
+    uri: Uri,
+) -> PageResult {
+    crate::page_try!(
+        Chrome::new(prefs, &uri),
+        crate::people::withdraw_representation(&state, &signed, &id, "POST", uri.path()).await
+    );
+    Ok(Redirect::to("/me?done=withdrawn").into_response())
 }
 
 #[derive(Template)]

@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::{Extension, Json};
 use chrono::NaiveDate;
-use onetrip_domain::access::{Delegation, Permission};
+use onetrip_domain::access::Delegation;
 use onetrip_domain::audit::{AuditEvent, Outcome};
 use onetrip_domain::message::{Explain, Message};
 use onetrip_domain::person::{Capacity, Principal, Representation};
@@ -259,39 +259,8 @@ pub async fn revoke_representation(
     prefs: Prefs,
     uri: Uri,
 ) -> ApiResult<StatusCode> {
-    let lang = prefs.lang;
-    let mine = state
-        .store
-        .representations_of(&signed.account.id)
+    crate::people::withdraw_representation(&state, &signed, &id, "DELETE", uri.path())
         .await
-        .map_err(|e| ApiError(e.into(), lang))?
-        .iter()
-        .any(|r| r.id == id);
-    if !(mine || signed.holds(Permission::AcceptApplication)) {
-        let mut record = signed.audit(
-            state.clock.now(),
-            AuditEvent::AccessDenied,
-            Some(format!("DELETE {}", uri.path())),
-            Outcome::Denied,
-        );
-        record.detail = "not the caller's representation".into();
-        state
-            .store
-            .append_audit(record)
-            .await
-            .map_err(|e| ApiError(e.into(), lang))?;
-        return Err(ApiError(AppError::NotFound(uri.path().to_string()), lang));
-    }
-    let record = signed.audit(
-        state.clock.now(),
-        AuditEvent::RepresentationRevoked,
-        Some(id.clone()),
-        Outcome::Success,
-    );
-    state
-        .store
-        .revoke_representation(&id, record)
-        .await
-        .map_err(|e| ApiError(e.into(), lang))?;
+        .map_err(|e| ApiError(e, prefs.lang))?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,9 +5,12 @@
 use crate::auth::{Signed, PHONE_INDEX};
 use crate::error::AppError;
 use crate::state::AppState;
+use onetrip_domain::access::Permission;
 use onetrip_domain::audit::{AuditEvent, Outcome};
 use onetrip_domain::message::{Explain, Message};
-use onetrip_domain::person::{Assurance, DocumentKind, IdentityDocument, MobileNumber};
+use onetrip_domain::person::{
+    acts_for, Assurance, DocumentKind, IdentityDocument, MobileNumber, Principal,
+};
 use onetrip_store::{Account, AccountKind};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -134,6 +137,28 @@ async fn card(state: &AppState, account: Account) -> Result<Option<PersonCard>, 
     }))
 }
 
+/// Whether the signed-in applicant acts for this person today under a recorded
+/// representation (a relative or a village agent, within its dates).
+pub async fn acts_for_person(
+    state: &AppState,
+    signed: &Signed,
+    person_id: &str,
+) -> Result<bool, AppError> {
+    let reps: Vec<_> = state
+        .store
+        .representations_of(&signed.account.id)
+        .await?
+        .into_iter()
+        .map(|r| r.representation)
+        .collect();
+    Ok(acts_for(
+        &reps,
+        &signed.account.id,
+        &Principal::Person(person_id.to_string()),
+        state.clock.today(),
+    ))
+}
+
 /// The applicant with this id; staff accounts and unknown ids are not found.
 async fn applicant(state: &AppState, id: &str) -> Result<Account, AppError> {
     match state.store.account(id).await? {
@@ -199,4 +224,96 @@ pub async fn unmask(state: &AppState, signed: &Signed, id: &str) -> Result<Ident
         document_number,
         phone,
     })
+}
+
+/// One representation as the me page shows it, from either side.
+#[derive(Debug, Clone)]
+pub struct Relation {
+    pub id: String,
+    /// The signed-in person is the agent (else the principal).
+    pub i_act: bool,
+    pub capacity: &'static str,
+    /// The other side: a name, or an organization's credit code.
+    pub other: String,
+    /// The other person's document number, masked.
+    pub other_masked: String,
+    pub until: Option<chrono::NaiveDate>,
+}
+
+/// The live representations of an applicant, both those they act in and those made for them.
+pub async fn relations(state: &AppState, account_id: &str) -> Result<Vec<Relation>, AppError> {
+    let mut out = Vec::new();
+    for stored in state.store.representations_of(account_id).await? {
+        let r = stored.representation;
+        let i_act = r.agent == account_id;
+        let other_id = match (&r.principal, i_act) {
+            (Principal::Person(p), true) => Some(p.clone()),
+            (Principal::Organization(_), true) => None,
+            (_, false) => Some(r.agent.clone()),
+        };
+        let (other, other_masked) = match (other_id, &r.principal) {
+            (Some(id), _) => {
+                let name = state
+                    .store
+                    .account(&id)
+                    .await?
+                    .map(|a| a.display_name)
+                    .unwrap_or_default();
+                let masked = state
+                    .store
+                    .person(&id)
+                    .await?
+                    .map(|p| p.document_masked)
+                    .unwrap_or_default();
+                (name, masked)
+            }
+            (None, Principal::Organization(code)) => (code.clone(), String::new()),
+            (None, Principal::Person(_)) => (String::new(), String::new()),
+        };
+        out.push(Relation {
+            id: stored.id,
+            i_act,
+            capacity: r.capacity.key(),
+            other,
+            other_masked,
+            until: r.valid_until,
+        });
+    }
+    Ok(out)
+}
+
+/// Withdraws a representation: either side may, and so may a window clerk. Anyone else
+/// gets "not found" for `path` and an access-denied record of the request.
+pub async fn withdraw_representation(
+    state: &AppState,
+    signed: &Signed,
+    id: &str,
+    method: &str,
+    path: &str,
+) -> Result<(), AppError> {
+    let mine = state
+        .store
+        .representations_of(&signed.account.id)
+        .await?
+        .iter()
+        .any(|r| r.id == id);
+    if !(mine || signed.holds(Permission::AcceptApplication)) {
+        let mut record = signed.audit(
+            state.clock.now(),
+            AuditEvent::AccessDenied,
+            Some(format!("{method} {path}")),
+            Outcome::Denied,
+        );
+        record.detail = "not the caller's representation".into();
+        state.store.append_audit(record).await?;
+        return Err(AppError::NotFound(path.to_string()));
+    }
+    let record = signed.audit(
+        state.clock.now(),
+        AuditEvent::RepresentationRevoked,
+        Some(id.to_string()),
+        Outcome::Success,
+    );
+    state.store.revoke_representation(id, record).await?;
+    Ok(())
 }

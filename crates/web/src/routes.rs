@@ -289,6 +289,12 @@ pub(crate) fn table() -> Vec<Entry> {
             post(people_api::verify_in_person),
         ),
         r(
+            "POST",
+            "/me/representations/{id}/withdraw",
+            SignedIn,
+            post(account_pages::withdraw_representation),
+        ),
+        r(
             "GET",
             "/staff/people",
             Staff(Permission::AcceptApplication),

@@ -896,6 +896,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
         "/api/v1/people/{id}/verify-in-person",
         "AcceptApplication",
     ),
+    ("POST", "/me/representations/{id}/withdraw", "signed_in"),
     ("GET", "/staff/people", "AcceptApplication"),
     ("POST", "/staff/people", "AcceptApplication"),
     ("POST", "/staff/people/{id}/verify", "AcceptApplication"),
@@ -1070,6 +1071,19 @@ async fn delegations_and_village_agents_are_recorded_and_withdrawn() {
         let seen: serde_json::Value = elder.get(app.url("/api/v1/me/representations")).send().await.unwrap().json().await.unwrap();
         assert_eq!(seen[0]["capacity"], "village_agent");
 
+        // The agent now sees the elder's account (masked); the elder does not see the agent's.
+        let elder_path = format!("/api/v1/accounts/{}", elder_me["id"].as_str().unwrap());
+        let principal: serde_json::Value = agent.get(app.url(&elder_path)).send().await.unwrap().json().await.unwrap();
+        assert_eq!(principal["document_number"], "331199********0026", "{principal}");
+        let agent_path = format!("/api/v1/accounts/{}", agent_me["id"].as_str().unwrap());
+        assert_eq!(elder.get(app.url(&agent_path)).send().await.unwrap().status().as_u16(), 404);
+
+        let (_, agent_page) = get(&app, &agent, "/me").await;
+        assert!(agent_page.contains("我可以代为办理：王𠈌") && agent_page.contains("331199********0026") && agent_page.contains("代办员"), "{agent_page}");
+        let (_, elder_page) = get(&app, &elder, "/me").await;
+        assert!(elder_page.contains("可以代我办理：刘䶮"), "{elder_page}");
+        assert!(!elder_page.contains("331199198007050037"), "masked on the page too");
+
         // A stranger cannot withdraw it; the elder can.
         let stranger = staff(&app, "auditor").await;
         let stranger_token = csrf_of(&app, &stranger).await;
@@ -1081,6 +1095,19 @@ async fn delegations_and_village_agents_are_recorded_and_withdrawn() {
         assert_eq!(withdrawn.status().as_u16(), 204);
         let seen: serde_json::Value = agent.get(app.url("/api/v1/me/representations")).send().await.unwrap().json().await.unwrap();
         assert_eq!(seen.as_array().unwrap().len(), 0);
+        assert_eq!(agent.get(app.url(&elder_path)).send().await.unwrap().status().as_u16(), 404, "withdrawn: no longer visible");
+        let (_, agent_page) = get(&app, &agent, "/me").await;
+        assert!(!agent_page.contains("我可以代为办理"), "{agent_page}");
+
+        // Recorded again, and this time the agent withdraws it from their own page.
+        let again = clerk.post(app.url("/api/v1/representations")).header("x-csrf-token", &clerk_token).json(&body).send().await.unwrap();
+        assert_eq!(again.status().as_u16(), 201);
+        let again: serde_json::Value = again.json().await.unwrap();
+        let agent_token = csrf_of(&app, &agent).await;
+        let (status, to) = post_form(&app, &agent, &format!("/me/representations/{}/withdraw", again["id"].as_str().unwrap()), &[("csrf", &agent_token)]).await;
+        assert_eq!((status, to.as_str()), (303, "/me?done=withdrawn"));
+        let (_, agent_page) = get(&app, &agent, "/me?done=withdrawn").await;
+        assert!(agent_page.contains("代办授权已撤回") && !agent_page.contains("我可以代为办理"), "{agent_page}");
     })
     .await;
 }
