@@ -56,6 +56,72 @@ struct FileConfig {
     tls_names: Option<Vec<String>>,
     /// Applicant single sign-on through the provincial identity service.
     oidc: Option<OidcFile>,
+    /// Wrong passwords or codes in a row that lock an account (default 5).
+    lock_after: Option<i64>,
+    /// How long a lock lasts (default 15).
+    lock_minutes: Option<i64>,
+    /// A session ends after this long without a request (default 30).
+    session_idle_minutes: Option<i64>,
+    /// A session ends this long after sign-in, whatever the activity (default 10).
+    session_hours: Option<i64>,
+    /// Sign-in attempts per minute from one address (default 120: a hall behind one NAT).
+    attempts_per_minute: Option<i64>,
+    /// Password hashes computed at once (default 2).
+    hashing_slots: Option<i64>,
+}
+
+/// Sign-in limits an operator may tune; every value is checked against a sane range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignInLimits {
+    pub lock_after: i64,
+    pub lock_minutes: i64,
+    pub session_idle_minutes: i64,
+    pub session_hours: i64,
+    pub attempts_per_minute: i64,
+    pub hashing_slots: i64,
+}
+
+impl SignInLimits {
+    fn from_file(file: &FileConfig) -> anyhow::Result<SignInLimits> {
+        let pick = |key: &str, value: Option<i64>, default: i64, min: i64, max: i64| {
+            let v = value.unwrap_or(default);
+            if (min..=max).contains(&v) {
+                Ok(v)
+            } else {
+                Err(anyhow!(
+                    "配置项 {key} 的值 {v} 无效，应为 {min} 到 {max} 之间的整数"
+                ))
+            }
+        };
+        let limits = SignInLimits {
+            lock_after: pick("lock_after", file.lock_after, 5, 1, 100)?,
+            lock_minutes: pick("lock_minutes", file.lock_minutes, 15, 1, 1440)?,
+            session_idle_minutes: pick(
+                "session_idle_minutes",
+                file.session_idle_minutes,
+                30,
+                1,
+                480,
+            )?,
+            session_hours: pick("session_hours", file.session_hours, 10, 1, 24)?,
+            attempts_per_minute: pick(
+                "attempts_per_minute",
+                file.attempts_per_minute,
+                120,
+                10,
+                100_000,
+            )?,
+            hashing_slots: pick("hashing_slots", file.hashing_slots, 2, 1, 64)?,
+        };
+        if limits.session_idle_minutes > limits.session_hours * 60 {
+            return Err(anyhow!(
+                "配置项 session_idle_minutes（{}）不能长于 session_hours（{} 小时）",
+                limits.session_idle_minutes,
+                limits.session_hours
+            ));
+        }
+        Ok(limits)
+    }
 }
 
 /// The `[oidc]` table. The client secret may come from `ONETRIP_OIDC_CLIENT_SECRET` instead.
@@ -84,6 +150,7 @@ pub struct Config {
     pub tls_key: Option<PathBuf>,
     pub tls_names: Vec<String>,
     pub oidc: Option<onetrip_web::auth::oidc::OidcConfig>,
+    pub limits: SignInLimits,
 }
 
 impl fmt::Debug for Config {
@@ -99,6 +166,7 @@ impl fmt::Debug for Config {
             .field("tls_cert", &self.tls_cert)
             .field("tls_key", &self.tls_key)
             .field("oidc", &self.oidc)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -115,6 +183,7 @@ impl CommonArgs {
             }
             None => FileConfig::default(),
         };
+        let limits = SignInLimits::from_file(&file)?;
         let listen_raw = self
             .listen
             .clone()
@@ -180,6 +249,7 @@ impl CommonArgs {
             }
         };
         Ok(Config {
+            limits,
             oidc,
             listen,
             data_dir,
@@ -232,6 +302,12 @@ impl Config {
             trusted_proxies: self.trusted_proxies.clone(),
             profile: self.password_profile,
             demo,
+            lock_after: self.limits.lock_after,
+            lock_for: chrono::Duration::minutes(self.limits.lock_minutes),
+            idle: chrono::Duration::minutes(self.limits.session_idle_minutes),
+            absolute: chrono::Duration::hours(self.limits.session_hours),
+            attempts_per_minute: u32::try_from(self.limits.attempts_per_minute).unwrap_or(120),
+            hashing_slots: usize::try_from(self.limits.hashing_slots).unwrap_or(2),
             ..onetrip_web::AuthConfig::default()
         };
         Ok(onetrip_web::Security::open(store, &keys, config).await?)
@@ -336,6 +412,45 @@ mod tests {
         assert_eq!(c.trusted_proxies.len(), 1);
         assert_eq!(c.oidc.as_ref().map(|o| o.client_id.as_str()), Some("hall"));
         assert!(!format!("{c:?}").contains("s3cr3t-value"));
+    }
+
+    #[test]
+    fn sign_in_limits_come_from_the_file_and_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("onetrip.toml");
+        let load = |text: &str| {
+            std::fs::write(&file, text).unwrap();
+            let mut a = args();
+            a.config = Some(file.clone());
+            a.load()
+        };
+        let c = load("").unwrap();
+        assert_eq!(
+            (
+                c.limits.lock_after,
+                c.limits.lock_minutes,
+                c.limits.attempts_per_minute
+            ),
+            (5, 15, 120)
+        );
+        let c = load("lock_after = 10\nlock_minutes = 30\nsession_idle_minutes = 20\nsession_hours = 8\nattempts_per_minute = 600\nhashing_slots = 4\n").unwrap();
+        assert_eq!(
+            c.limits,
+            SignInLimits {
+                lock_after: 10,
+                lock_minutes: 30,
+                session_idle_minutes: 20,
+                session_hours: 8,
+                attempts_per_minute: 600,
+                hashing_slots: 4
+            }
+        );
+        let e = load("lock_after = 0\n").unwrap_err().to_string();
+        assert!(e.contains("lock_after") && e.contains("1 到 100"), "{e}");
+        let e = load("session_idle_minutes = 300\nsession_hours = 2\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("session_idle_minutes"), "{e}");
     }
 
     #[test]
