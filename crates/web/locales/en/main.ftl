@@ -413,3 +413,4 @@ acts-for-me = May act for me
 valid-until = valid until
 withdraw = Withdraw
 representation-withdrawn = The authority to act has been withdrawn
+verify-hint = Your account is not verified yet. Reusing data the government already holds and downloading certificates need a verified account: sign in once through the provincial identity service, or bring your ID card to any window and a clerk will check it.

@@ -397,3 +397,4 @@ acts-for-me = 可以代我办理
 valid-until = 有效至
 withdraw = 撤回
 representation-withdrawn = 代办授权已撤回
+verify-hint = 您的账号还没有实名核验。调用政府已有的数据、下载电子证照需要核验：可以用省统一身份认证登录一次，或带身份证到任何一个窗口，工作人员当面核对即可。

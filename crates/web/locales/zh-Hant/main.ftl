@@ -397,3 +397,4 @@ acts-for-me = 可以代我辦理
 valid-until = 有效至
 withdraw = 撤回
 representation-withdrawn = 代辦授權已撤回
+verify-hint = 您的帳號還沒有實名核驗。調用政府已有的資料、下載電子證照需要核驗：可以用省統一身分認證登入一次，或帶身分證到任何一個窗口，工作人員當面核對即可。

@@ -1080,8 +1080,10 @@ async fn delegations_and_village_agents_are_recorded_and_withdrawn() {
 
         let (_, agent_page) = get(&app, &agent, "/me").await;
         assert!(agent_page.contains("我可以代为办理：王𠈌") && agent_page.contains("331199********0026") && agent_page.contains("代办员"), "{agent_page}");
+        assert!(agent_page.contains("您的账号还没有实名核验"), "a self-registered agent is told how to get verified");
         let (_, elder_page) = get(&app, &elder, "/me").await;
         assert!(elder_page.contains("可以代我办理：刘䶮"), "{elder_page}");
+        assert!(!elder_page.contains("您的账号还没有实名核验"), "the elder was checked in person");
         assert!(!elder_page.contains("331199198007050037"), "masked on the page too");
 
         // A stranger cannot withdraw it; the elder can.
