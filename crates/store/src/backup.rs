@@ -238,9 +238,25 @@ fn check_pg(file: &Path) -> Result<BackupSummary, StoreError> {
             file.display()
         )));
     }
+    // The copied rows of schema_migrations, one per line, the version first.
+    let mut cmd = Command::new("pg_restore");
+    cmd.args(["--data-only", "--table=schema_migrations", "--file=-"])
+        .arg(file);
+    let rows = run(cmd, "pg_restore", "")?;
+    let version = rows
+        .lines()
+        .filter_map(|l| l.split('\t').next()?.parse::<i64>().ok())
+        .max()
+        .unwrap_or(0);
+    let latest = migrations::latest(migrations::POSTGRES);
+    if version > latest {
+        return Err(StoreError::Schema(format!(
+            "备份的数据库结构版本 {version} 比本程序（{latest}）新，请升级 onetrip"
+        )));
+    }
     Ok(BackupSummary {
         bytes: std::fs::metadata(file).map(|m| m.len()).unwrap_or(0),
-        schema_version: migrations::latest(migrations::POSTGRES),
+        schema_version: version,
         accounts: None,
         audit_entries: None,
         tables: Some(data.len()),

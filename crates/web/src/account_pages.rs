@@ -508,19 +508,11 @@ pub async fn sso_callback(
         return Err(fail(AppError::NotFound("/login/sso".into())));
     };
     let params = crate::params::Params::parse(uri.query());
-    let sealed = headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == SSO_COOKIE)
-        .map(|(_, v)| v.to_string())
-        .ok_or_else(|| fail(AppError::Csrf))?;
+    let sealed = crate::params::cookie(&headers, SSO_COOKIE).ok_or_else(|| fail(AppError::Csrf))?;
     let opened = state
         .security
         .cipher
-        .open_field(SSO_CONTEXT, &sealed)
+        .open_field(SSO_CONTEXT, sealed)
         .map_err(|_| fail(AppError::Csrf))?;
     let mut parts = opened.splitn(3, ' ');
     let (Some(flow), Some(nonce), Some(next)) = (parts.next(), parts.next(), parts.next()) else {

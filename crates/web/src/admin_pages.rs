@@ -1,7 +1,7 @@
 //! The administrators' pages: staff accounts and grants (security administrator), the
 //! audit log with filters and CSV export (audit administrator).
 
-use crate::auth::staff::{parse_role, Actor, NewStaff, StaffAdmin};
+use crate::auth::staff::{bad_token_days, parse_role, Actor, NewStaff, StaffAdmin};
 use crate::auth::Signed;
 use crate::error::AppError;
 use crate::pages::{render, Chrome, PageError, PageResult};
@@ -120,15 +120,7 @@ pub async fn token_issue(
 ) -> PageResult {
     let days = match form.days.trim() {
         "" => Ok(None),
-        d => d.parse::<u32>().map(Some).map_err(|_| {
-            AppError::invalid(
-                "days",
-                Message::new("invalid-integer")
-                    .text("value", d)
-                    .text("min", 1)
-                    .text("max", 3650),
-            )
-        }),
+        d => d.parse::<u32>().map(Some).map_err(|_| bad_token_days(d)),
     };
     let scopes = vec![form.scope.trim().to_string()];
     let result = match days {

@@ -4,7 +4,7 @@
 //! people concerned.
 
 use crate::auth::Signed;
-use crate::error::{ApiError, AppError};
+use crate::error::{ApiError, AppError, OnField};
 use crate::params::Prefs;
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -13,7 +13,7 @@ use axum::{Extension, Json};
 use chrono::NaiveDate;
 use onetrip_domain::access::Delegation;
 use onetrip_domain::audit::{AuditEvent, Outcome};
-use onetrip_domain::message::{Explain, Message};
+use onetrip_domain::message::Message;
 use onetrip_domain::person::{Capacity, Principal, Representation};
 use onetrip_domain::CreditCode;
 use onetrip_store::{AccountKind, StoredDelegation, StoredRepresentation};
@@ -21,10 +21,6 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 type ApiResult<T> = Result<T, ApiError>;
-
-fn invalid(field: &str, message: Message) -> AppError {
-    AppError::invalid(field, message)
-}
 
 #[derive(Deserialize, ToSchema)]
 pub struct DelegationRequest {
@@ -65,7 +61,7 @@ pub async fn add_delegation(
     let view = state.view.get();
     if !view.departments.contains_key(req.department.trim()) {
         return Err(ApiError(
-            invalid(
+            AppError::invalid(
                 "department",
                 Message::new("invalid-unknown-department").text("value", &req.department),
             ),
@@ -74,7 +70,7 @@ pub async fn add_delegation(
     }
     if !view.places.contains_key(req.place.trim()) {
         return Err(ApiError(
-            invalid(
+            AppError::invalid(
                 "place",
                 Message::new("invalid-place").text("place", &req.place),
             ),
@@ -87,7 +83,7 @@ pub async fn add_delegation(
         .find(|m| !view.by_base.contains_key(m.as_str()))
     {
         return Err(ApiError(
-            invalid("matters", Message::new("invalid-matter").text("code", bad)),
+            AppError::invalid("matters", Message::new("invalid-matter").text("code", bad)),
             lang,
         ));
     }
@@ -170,7 +166,7 @@ pub async fn add_representation(
     let lang = prefs.lang;
     let fail = |e: AppError| ApiError(e, lang);
     let capacity = Capacity::from_key(&req.capacity).ok_or_else(|| {
-        fail(invalid(
+        fail(AppError::invalid(
             "capacity",
             Message::new("invalid-capacity").text("value", &req.capacity),
         ))
@@ -178,7 +174,8 @@ pub async fn add_representation(
     let principal = match req.principal_kind.as_str() {
         "organization" => Principal::Organization(
             CreditCode::parse(&req.principal)
-                .map_err(|e| fail(invalid("principal", e.explain())))?
+                .on_field("principal")
+                .map_err(fail)?
                 .to_string(),
         ),
         "person" => {
@@ -186,7 +183,7 @@ pub async fn add_representation(
                 .await
                 .map_err(fail)?
             {
-                return Err(fail(invalid(
+                return Err(fail(AppError::invalid(
                     "principal",
                     Message::new("invalid-principal-unknown"),
                 )));
@@ -194,14 +191,14 @@ pub async fn add_representation(
             Principal::Person(req.principal.clone())
         }
         other => {
-            return Err(fail(invalid(
+            return Err(fail(AppError::invalid(
                 "principal_kind",
                 Message::new("invalid-object").text("value", other),
             )))
         }
     };
     if !applicant_exists(&state, &req.agent).await.map_err(fail)? {
-        return Err(fail(invalid(
+        return Err(fail(AppError::invalid(
             "agent",
             Message::new("invalid-agent-unknown"),
         )));
@@ -216,7 +213,8 @@ pub async fn add_representation(
     };
     representation
         .validate()
-        .map_err(|e| fail(invalid("capacity", e.explain())))?;
+        .on_field("capacity")
+        .map_err(fail)?;
     let mut record = signed.audit(
         state.clock.now(),
         AuditEvent::RepresentationAdded,

@@ -4,7 +4,7 @@
 use crate::i18n::Lang;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use onetrip_domain::message::Message;
+use onetrip_domain::message::{Explain, Message};
 use onetrip_store::StoreError;
 
 #[derive(Debug)]
@@ -42,6 +42,18 @@ pub enum AppError {
     Unavailable(String),
     /// 500: logged, never shown.
     Internal(String),
+}
+
+/// Names the submitted field a domain validator's error belongs to: `parse(x).on_field("name")?`
+/// is a 422 that says what is wrong with that field, in the user's language.
+pub trait OnField<T> {
+    fn on_field(self, field: &str) -> Result<T, AppError>;
+}
+
+impl<T, E: Explain> OnField<T> for Result<T, E> {
+    fn on_field(self, field: &str) -> Result<T, AppError> {
+        self.map_err(|e| AppError::invalid(field, e.explain()))
+    }
 }
 
 impl From<StoreError> for AppError {

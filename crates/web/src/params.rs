@@ -92,9 +92,9 @@ pub struct UserBar {
     pub csrf: String,
 }
 
-fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
+/// The value of the named cookie in a request's headers.
+pub(crate) fn cookie<'a>(headers: &'a header::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -110,7 +110,7 @@ impl Prefs {
         let lang = params
             .get("lang")
             .and_then(Lang::from_tag)
-            .or_else(|| cookie(parts, "lang").and_then(Lang::from_tag))
+            .or_else(|| cookie(&parts.headers, "lang").and_then(Lang::from_tag))
             .unwrap_or_else(|| {
                 parts
                     .headers
@@ -120,7 +120,7 @@ impl Prefs {
             });
         let large = match params.get("text") {
             Some(v) => v == "large",
-            None => cookie(parts, "text") == Some("large"),
+            None => cookie(&parts.headers, "text") == Some("large"),
         };
         let user = parts.extensions.get::<crate::auth::Signed>().and_then(|s| {
             s.session.as_ref().map(|session| {

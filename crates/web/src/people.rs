@@ -2,12 +2,12 @@
 //! person shows at the window (never listed or browsed), checked in person, and shown in
 //! full only to a grant that allows unmasking. Lookups, checks and unmasking are recorded.
 
-use crate::auth::{Signed, PHONE_INDEX};
-use crate::error::AppError;
+use crate::auth::Signed;
+use crate::error::{AppError, OnField};
 use crate::state::AppState;
 use onetrip_domain::access::Permission;
-use onetrip_domain::audit::{AuditEvent, Outcome};
-use onetrip_domain::message::{Explain, Message};
+use onetrip_domain::audit::{AuditEvent, AuditRecord, Outcome};
+use onetrip_domain::message::Message;
 use onetrip_domain::person::{
     acts_for, Assurance, DocumentKind, IdentityDocument, MobileNumber, Principal,
 };
@@ -69,8 +69,7 @@ pub async fn lookup(
             let kind = DocumentKind::from_key(kind_key).ok_or_else(|| {
                 AppError::invalid("document_kind", Message::new("invalid-document-kind"))
             })?;
-            let document = IdentityDocument::parse(kind, number)
-                .map_err(|e| AppError::invalid("document_number", e.explain()))?;
+            let document = IdentityDocument::parse(kind, number).on_field("document_number")?;
             let login = crate::auth::applicant_login(security, kind.key(), document.number());
             state
                 .store
@@ -80,11 +79,10 @@ pub async fn lookup(
                 .collect()
         }
         (None, Some(phone)) => {
-            let phone =
-                MobileNumber::parse(phone).map_err(|e| AppError::invalid("phone", e.explain()))?;
+            let phone = MobileNumber::parse(phone).on_field("phone")?;
             state
                 .store
-                .accounts_by_phone(&security.cipher.blind_index(PHONE_INDEX, phone.as_str()))
+                .accounts_by_phone(&crate::auth::phone_index(security, &phone))
                 .await?
         }
         (None, None) => {
@@ -167,12 +165,21 @@ async fn applicant(state: &AppState, id: &str) -> Result<Account, AppError> {
     }
 }
 
-/// The masked card of an applicant.
-pub async fn masked_card(state: &AppState, id: &str) -> Result<PersonCard, AppError> {
-    let account = applicant(state, id).await?;
-    card(state, account)
-        .await?
-        .ok_or_else(|| AppError::NotFound(id.to_string()))
+/// Raises an account's identity assurance to `to`, never lowering it; `record` says who
+/// and from where, and gets the new level as its detail. The account is updated in place.
+pub(crate) async fn raise_assurance(
+    state: &AppState,
+    account: &mut Account,
+    to: Assurance,
+    mut record: AuditRecord,
+) -> Result<(), AppError> {
+    if account.assurance >= to {
+        return Ok(());
+    }
+    record.detail = to.key().into();
+    state.store.set_assurance(&account.id, to, record).await?;
+    account.assurance = to;
+    Ok(())
 }
 
 /// Records that the clerk checked the person's identity document at the window: the
@@ -182,25 +189,21 @@ pub async fn verify_in_person(
     signed: &Signed,
     id: &str,
 ) -> Result<PersonCard, AppError> {
-    let account = applicant(state, id).await?;
-    if account.assurance < Assurance::InPerson {
-        let mut record = signed.audit(
-            state.clock.now(),
-            AuditEvent::AssuranceRaised,
-            Some(account.id.clone()),
-            Outcome::Success,
-        );
-        record.detail = Assurance::InPerson.key().into();
-        state
-            .store
-            .set_assurance(&account.id, Assurance::InPerson, record)
-            .await?;
-    }
-    masked_card(state, id).await
+    let mut account = applicant(state, id).await?;
+    let record = signed.audit(
+        state.clock.now(),
+        AuditEvent::AssuranceRaised,
+        Some(account.id.clone()),
+        Outcome::Success,
+    );
+    raise_assurance(state, &mut account, Assurance::InPerson, record).await?;
+    card(state, account)
+        .await?
+        .ok_or_else(|| AppError::NotFound(id.to_string()))
 }
 
-/// The applicant's numbers in full, recorded as an unmasking.
-pub async fn unmask(state: &AppState, signed: &Signed, id: &str) -> Result<IdentityView, AppError> {
+/// The applicant's card with the numbers in full, recorded as an unmasking.
+pub async fn unmask(state: &AppState, signed: &Signed, id: &str) -> Result<PersonCard, AppError> {
     let account = applicant(state, id).await?;
     let person = state
         .store
@@ -215,14 +218,18 @@ pub async fn unmask(state: &AppState, signed: &Signed, id: &str) -> Result<Ident
         .append_audit(signed.audit(
             state.clock.now(),
             AuditEvent::Unmasked,
-            Some(account.id),
+            Some(account.id.clone()),
             Outcome::Success,
         ))
         .await?;
-    Ok(IdentityView {
+    Ok(PersonCard {
+        name: account.display_name,
         document_kind: person.document_kind,
         document_number,
         phone,
+        assurance: account.assurance.key().into(),
+        disabled: account.disabled_at.is_some(),
+        id: account.id,
     })
 }
 

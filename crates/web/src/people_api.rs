@@ -55,6 +55,12 @@ pub async fn identity(
 ) -> ApiResult<Json<IdentityView>> {
     people::unmask(&state, &signed, &id)
         .await
-        .map(Json)
+        .map(|card| {
+            Json(IdentityView {
+                document_kind: card.document_kind,
+                document_number: card.document_number,
+                phone: card.phone,
+            })
+        })
         .map_err(|e| ApiError(e, prefs.lang))
 }

@@ -162,16 +162,7 @@ pub async fn unmask(
     uri: Uri,
 ) -> PageResult {
     let c = Chrome::new(prefs, &uri);
-    let shown = async {
-        let full = people::unmask(&state, &signed, &id).await?;
-        let card = people::masked_card(&state, &id).await?;
-        Ok::<_, AppError>(PersonCard {
-            document_number: full.document_number,
-            phone: full.phone,
-            ..card
-        })
-    };
-    match shown.await {
+    match people::unmask(&state, &signed, &id).await {
         Ok(card) => one_card(&signed, &c, card, "people-unmasked", true),
         Err(e) => refused(e, &signed, c, LookupEcho::default()),
     }

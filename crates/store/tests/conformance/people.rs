@@ -637,6 +637,7 @@ async fn backups_restore_into_an_empty_place_only() {
         let file = dir.path().join("backup.bin");
         let made = onetrip_store::backup::backup(&url, &file).await.unwrap();
         assert!(made.bytes > 0);
+        assert!(made.schema_version >= 3, "read from the copy: {made:?}");
         // Written once: a second backup to the same file is refused and keeps the first.
         assert!(matches!(
             onetrip_store::backup::backup(&url, &file).await,

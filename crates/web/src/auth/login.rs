@@ -3,13 +3,13 @@
 //! limit per address, bounded hashing), the TOTP second factor (enrolment, no reuse of a
 //! code), applicant registration, logout.
 
-use crate::auth::{session, unix, Signed, DOCUMENT_INDEX, PHONE_INDEX};
-use crate::error::AppError;
+use crate::auth::{session, unix, Signed};
+use crate::error::{AppError, OnField};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use onetrip_domain::audit::{AuditEvent, AuditRecord, Outcome};
 use onetrip_domain::auth::TotpSecret;
-use onetrip_domain::message::{Explain, Message};
+use onetrip_domain::message::Message;
 use onetrip_domain::person::{
     Assurance, DocumentKind, IdentityDocument, MobileNumber, PersonName, ResidentIdNumber,
 };
@@ -68,7 +68,7 @@ async fn find_account(state: &AppState, login: &str) -> Result<Option<Account>, 
     if let Ok(phone) = MobileNumber::parse(login) {
         let mut found = state
             .store
-            .accounts_by_phone(&security.cipher.blind_index(PHONE_INDEX, phone.as_str()))
+            .accounts_by_phone(&crate::auth::phone_index(security, &phone))
             .await?;
         if found.len() == 1 {
             return Ok(found.pop());
@@ -316,7 +316,7 @@ pub async fn change_password(
     security
         .policy
         .check(new, &personal)
-        .map_err(|e| AppError::invalid("new_password", e.explain()))?;
+        .on_field("new_password")?;
     if new == current {
         return Err(AppError::invalid(
             "new_password",
@@ -395,9 +395,8 @@ pub async fn single_sign_on(
         DocumentKind::ResidentIdCard,
         claim(&oidc.config.document_claim),
     )
-    .map_err(|e| AppError::invalid("document_number", e.explain()))?;
-    let name =
-        PersonName::parse(claim("name")).map_err(|e| AppError::invalid("name", e.explain()))?;
+    .on_field("document_number")?;
+    let name = PersonName::parse(claim("name")).on_field("name")?;
     let login = crate::auth::applicant_login(
         security,
         DocumentKind::ResidentIdCard.key(),
@@ -405,27 +404,21 @@ pub async fn single_sign_on(
     );
     let now = state.clock.now();
     let account = match state.store.account_by_login(&login).await? {
-        Some(a) => {
-            if a.assurance < Assurance::SingleSignOn {
-                let mut audit = record(
-                    now,
-                    source,
-                    AuditEvent::AssuranceRaised,
-                    Some(&a.id),
-                    Outcome::Success,
-                    "single_sign_on",
-                );
-                audit.actor = Some(a.id.clone());
-                state
-                    .store
-                    .set_assurance(&a.id, Assurance::SingleSignOn, audit)
-                    .await?;
-            }
+        Some(mut a) => {
+            let mut audit = record(
+                now,
+                source,
+                AuditEvent::AssuranceRaised,
+                Some(&a.id),
+                Outcome::Success,
+                "",
+            );
+            audit.actor = Some(a.id.clone());
+            crate::people::raise_assurance(state, &mut a, Assurance::SingleSignOn, audit).await?;
             a
         }
         None => {
-            let phone = MobileNumber::parse(claim(&oidc.config.phone_claim))
-                .map_err(|e| AppError::invalid("phone", e.explain()))?;
+            let phone = MobileNumber::parse(claim(&oidc.config.phone_claim)).on_field("phone")?;
             let person = person_record(security, name.as_str(), &document, &phone)?;
             state
                 .store
@@ -502,10 +495,10 @@ pub(crate) fn person_record(
         name: name.to_string(),
         document_kind: kind.to_string(),
         document_sealed: c.seal("person.document", document.number())?,
-        document_index: c.blind_index(DOCUMENT_INDEX, &format!("{kind}:{}", document.number())),
+        document_index: crate::auth::document_index(security, kind, document.number()),
         document_masked: document.masked(),
         phone_sealed: c.seal("person.phone", phone.as_str())?,
-        phone_index: c.blind_index(PHONE_INDEX, phone.as_str()),
+        phone_index: crate::auth::phone_index(security, phone),
         phone_masked: phone.masked(),
     })
 }
@@ -518,11 +511,11 @@ pub async fn register(
 ) -> Result<String, AppError> {
     let security = &state.security;
     security.limiter.take(source).map_err(AppError::TooMany)?;
-    let name = PersonName::parse(&form.name).map_err(|e| AppError::invalid("name", e.explain()))?;
+    let name = PersonName::parse(&form.name).on_field("name")?;
     let kind = DocumentKind::from_key(&form.document_kind)
         .ok_or_else(|| AppError::invalid("document_kind", Message::new("invalid-document-kind")))?;
-    let document = IdentityDocument::parse(kind, &form.document_number)
-        .map_err(|e| AppError::invalid("document_number", e.explain()))?;
+    let document =
+        IdentityDocument::parse(kind, &form.document_number).on_field("document_number")?;
     if document
         .birth_date()
         .is_some_and(|b| b > state.clock.today())
@@ -532,15 +525,14 @@ pub async fn register(
             Message::new("invalid-document-future-birth"),
         ));
     }
-    let phone =
-        MobileNumber::parse(&form.phone).map_err(|e| AppError::invalid("phone", e.explain()))?;
+    let phone = MobileNumber::parse(&form.phone).on_field("phone")?;
     security
         .policy
         .check(
             &form.password,
             &[document.number(), phone.as_str(), name.as_str()],
         )
-        .map_err(|e| AppError::invalid("password", e.explain()))?;
+        .on_field("password")?;
     let hash = {
         let _slot = tokio::time::timeout(HASHING_WAIT, security.hashing.acquire())
             .await

@@ -152,14 +152,21 @@ impl Security {
 pub const DOCUMENT_INDEX: &str = "person.document";
 pub const PHONE_INDEX: &str = "person.phone";
 
+/// The blind index of a document (kind and normalized number).
+pub fn document_index(security: &Security, kind: &str, number: &str) -> String {
+    security
+        .cipher
+        .blind_index(DOCUMENT_INDEX, &format!("{kind}:{number}"))
+}
+
+/// The blind index of a mobile number, shared by a family's accounts.
+pub fn phone_index(security: &Security, phone: &onetrip_domain::person::MobileNumber) -> String {
+    security.cipher.blind_index(PHONE_INDEX, phone.as_str())
+}
+
 /// The login key of an applicant: their document's blind index.
 pub fn applicant_login(security: &Security, kind: &str, number: &str) -> String {
-    format!(
-        "doc:{}",
-        security
-            .cipher
-            .blind_index(DOCUMENT_INDEX, &format!("{kind}:{number}"))
-    )
+    format!("doc:{}", document_index(security, kind, number))
 }
 
 /// Seconds since the Unix epoch on the app's clock.

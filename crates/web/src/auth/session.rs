@@ -2,7 +2,7 @@
 //! and absolute expiry checked on every request.
 
 use crate::auth::Security;
-use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
 use axum::http::HeaderValue;
 use chrono::{DateTime, Utc};
@@ -22,16 +22,7 @@ pub fn cookie_name(security: &Security) -> &'static str {
 
 /// The session id in the request's cookie, if any.
 pub fn session_cookie<'a>(parts: &'a Parts, security: &Security) -> Option<&'a str> {
-    let name = cookie_name(security);
-    parts
-        .headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+    crate::params::cookie(&parts.headers, cookie_name(security))
         .filter(|v| !v.is_empty() && v.len() <= 64)
 }
 

@@ -2,7 +2,7 @@
 //! CLI: accounts, grants, disabling, password and second-factor resets. Each change is
 //! checked against the domain rules and journaled in the audit log with its actor.
 
-use crate::error::AppError;
+use crate::error::{AppError, OnField};
 use onetrip_domain::access::{admit, Grant, GrantError, Role};
 use onetrip_domain::audit::{AuditEvent, AuditRecord, Outcome};
 use onetrip_domain::auth::PasswordPolicy;
@@ -75,9 +75,7 @@ pub struct StaffAdmin<'a> {
 
 impl StaffAdmin<'_> {
     async fn hash(&self, password: &str, personal: &[&str]) -> Result<String, AppError> {
-        self.policy
-            .check(password, personal)
-            .map_err(|e| AppError::invalid("password", e.explain()))?;
+        self.policy.check(password, personal).on_field("password")?;
         let hasher = self.hasher.clone();
         let pw = password.to_string();
         tokio::task::spawn_blocking(move || hasher.hash(&pw))
@@ -254,6 +252,20 @@ impl StaffAdmin<'_> {
     }
 }
 
+/// How long a token may be issued for, in days.
+const TOKEN_DAYS: std::ops::RangeInclusive<u32> = 1..=3650;
+
+/// The answer to a token lifetime outside [`TOKEN_DAYS`] or not a number.
+pub fn bad_token_days(value: impl ToString) -> AppError {
+    AppError::invalid(
+        "days",
+        Message::new("invalid-integer")
+            .text("value", value.to_string())
+            .number("min", *TOKEN_DAYS.start() as usize)
+            .number("max", *TOKEN_DAYS.end() as usize),
+    )
+}
+
 /// A new API token: the secret is shown once and only its hash is kept.
 pub struct IssuedToken {
     pub id: String,
@@ -283,6 +295,9 @@ impl StaffAdmin<'_> {
                 "scopes",
                 Message::new("invalid-role").text("role", bad),
             ));
+        }
+        if days.is_some_and(|d| !TOKEN_DAYS.contains(&d)) {
+            return Err(bad_token_days(days.unwrap_or_default()));
         }
         let token = format!("ot_{}", onetrip_vault::new_secret()?);
         let now = self.clock.now();

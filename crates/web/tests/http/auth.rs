@@ -676,6 +676,30 @@ async fn api_tokens_work_until_revoked() {
         .await;
         assert_eq!(status, 422);
         assert!(page.contains("请填写令牌名称"), "{page}");
+        let (status, page) = post_form(
+            &app,
+            &sec,
+            &format!("/admin/staff/{handler_id}/tokens"),
+            &[
+                ("csrf", &csrf),
+                ("name", "x"),
+                ("scope", "handler"),
+                ("days", "十天"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert!(page.contains("“十天”不是 1 到 3650 之间的整数"), "{page}");
+        let forever = sec
+            .post(app.url(&format!("/api/v1/staff/{handler_id}/tokens")))
+            .header("x-csrf-token", &csrf)
+            .json(&serde_json::json!({"name": "x", "scopes": ["handler"], "days": 0}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forever.status().as_u16(), 422);
+        let body: serde_json::Value = forever.json().await.unwrap();
+        assert_eq!(body["error"]["field"], "days");
         let (status, _) = post_form(
             &app,
             &sec,
