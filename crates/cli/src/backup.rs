@@ -63,7 +63,7 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
             cfg.key_file.display()
         )
     })?;
-    std::fs::create_dir_all(&cfg.data_dir)
+    onetrip_store::files::private_dir(&cfg.data_dir)
         .with_context(|| format!("无法创建数据目录 {}", cfg.data_dir.display()))?;
     let summary = onetrip_store::backup::restore(&args.from, &cfg.database_url)
         .await

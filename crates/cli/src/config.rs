@@ -268,7 +268,7 @@ impl CommonArgs {
 impl Config {
     /// Opens (and migrates) the database; an unreachable one is one clear error.
     pub async fn open_store(&self) -> anyhow::Result<SharedStore> {
-        std::fs::create_dir_all(&self.data_dir)
+        onetrip_store::files::private_dir(&self.data_dir)
             .with_context(|| format!("无法创建数据目录 {}", self.data_dir.display()))?;
         onetrip_store::open(&self.database_url)
             .await

@@ -118,10 +118,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<()> {
         hasher: &security.hasher,
         policy: &security.policy,
     };
-    let actor = Actor {
-        id: "cli".into(),
-        source: "console".into(),
-    };
+    let actor = Actor::console("cli", "console");
     let find = |login: String| {
         let store = store.clone();
         async move {

@@ -154,6 +154,9 @@ fn backups_restore_elsewhere_and_hold_no_number_in_clear() {
 fn a_hall_is_set_up_from_the_console() {
     let data = tempfile::tempdir().unwrap();
     let d = data.path();
+    let catalog = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
+    let import = onetrip(d, &["catalog", "import", catalog.to_str().unwrap()]);
+    assert!(import.status.success(), "{}", text(&import));
     let add = onetrip(
         d,
         &[
@@ -180,10 +183,20 @@ fn a_hall_is_set_up_from_the_console() {
         d.with_extension("keys.toml").exists(),
         "the key file is created beside the data directory"
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&d.join("onetrip.sqlite3")), 0o600, "the database is private");
+    }
 
+    // 三员分立: no second administrator role, and no business role beside one.
     let second = onetrip(d, &["user", "grant", "zhao", "audit_admin", "331199"]);
     assert!(!second.status.success());
     assert!(text(&second).contains("三员分立"), "{}", text(&second));
+    let business = onetrip(d, &["user", "grant", "zhao", "handler", "331199"]);
+    assert!(!business.status.success());
+    assert!(text(&business).contains("三员分立"), "{}", text(&business));
 
     let weak = onetrip_stdin(
         d,
@@ -205,12 +218,34 @@ fn a_hall_is_set_up_from_the_console() {
     );
     assert!(reset.status.success(), "{}", text(&reset));
 
+    let clerk = onetrip(
+        d,
+        &[
+            "user",
+            "add",
+            "lixh",
+            "--name",
+            "李小红",
+            "--organization",
+            "331199001-centre",
+        ],
+    );
+    assert!(clerk.status.success(), "{}", text(&clerk));
+    let elsewhere = onetrip(
+        d,
+        &["user", "add", "wang", "--name", "王", "--organization", "no-such-place"],
+    );
+    assert!(!elsewhere.status.success());
+    assert!(text(&elsewhere).contains("单位不在目录中"), "{}", text(&elsewhere));
+    let nowhere = onetrip(d, &["user", "grant", "lixh", "handler", "110105"]);
+    assert!(!nowhere.status.success());
+    assert!(text(&nowhere).contains("行政区划代码不存在"), "{}", text(&nowhere));
     let grant = onetrip(
         d,
         &[
             "user",
             "grant",
-            "zhao",
+            "lixh",
             "handler",
             "331199001",
             "--matter",
@@ -218,17 +253,26 @@ fn a_hall_is_set_up_from_the_console() {
         ],
     );
     assert!(grant.status.success(), "{}", text(&grant));
-    let disable = onetrip(d, &["user", "disable", "zhao"]);
+    let disable = onetrip(d, &["user", "disable", "lixh"]);
     assert!(disable.status.success(), "{}", text(&disable));
     let list = onetrip(d, &["user", "list"]);
     let listed = text(&list);
-    assert!(listed.contains("zhao\t赵敏（已停用）"), "{listed}");
+    assert!(listed.contains("lixh\t李小红（已停用）"), "{listed}");
     assert!(
         listed.contains("security_admin@331199") && listed.contains("handler@331199001"),
         "{listed}"
     );
-    let revoke = onetrip(d, &["user", "revoke", "zhao", "handler"]);
+    let revoke = onetrip(d, &["user", "revoke", "lixh", "handler"]);
     assert!(revoke.status.success(), "{}", text(&revoke));
+
+    // The hall keeps a security administrator.
+    let last = onetrip(d, &["user", "disable", "zhao"]);
+    assert!(!last.status.success());
+    assert!(text(&last).contains("最后一位"), "{}", text(&last));
+    let last = onetrip(d, &["user", "revoke", "zhao", "security_admin"]);
+    assert!(!last.status.success());
+    assert!(text(&last).contains("最后一位"), "{}", text(&last));
+
     let unknown = onetrip(d, &["user", "disable", "nobody"]);
     assert!(!unknown.status.success());
     assert!(

@@ -66,6 +66,10 @@ fn sqlite_backup(db: &Path, to: &Path) -> Result<BackupSummary, StoreError> {
     }
     let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let target = to.to_string_lossy().to_string();
+    // VACUUM INTO fills an empty file: made private first, it never holds data readable
+    // by others.
+    crate::files::private_file(to)
+        .map_err(|e| StoreError::Backend(format!("{}：{e}", to.display())))?;
     if let Err(e) = conn.execute("VACUUM INTO ?1", [&target]) {
         let _ = std::fs::remove_file(to);
         return Err(e.into());
@@ -140,7 +144,7 @@ fn sqlite_restore(from: &Path, db: &Path) -> Result<BackupSummary, StoreError> {
         )));
     }
     if let Some(dir) = db.parent() {
-        std::fs::create_dir_all(dir)
+        crate::files::private_dir(dir)
             .map_err(|e| StoreError::Backend(format!("{}：{e}", dir.display())))?;
     }
     let partial = db.with_extension("restoring");
@@ -200,6 +204,8 @@ fn run(mut cmd: Command, tool: &str, url: &str) -> Result<String, StoreError> {
 }
 
 fn pg_backup(url: &str, to: &Path) -> Result<BackupSummary, StoreError> {
+    crate::files::private_file(to)
+        .map_err(|e| StoreError::Backend(format!("{}：{e}", to.display())))?;
     let mut cmd = pg_tool("pg_dump", url);
     cmd.args(["--format=custom", "--no-owner", "--no-privileges", "--file"])
         .arg(to);

@@ -33,7 +33,7 @@ impl From<rusqlite::Error> for StoreError {
         match &e {
             rusqlite::Error::SqliteFailure(f, Some(msg))
                 if f.code == rusqlite::ErrorCode::ConstraintViolation
-                    && msg.starts_with("UNIQUE") =>
+                    && (msg.starts_with("UNIQUE") || msg == ADMINISTRATOR_ALONE) =>
             {
                 StoreError::Conflict(conflict_key(msg).to_string())
             }
@@ -42,9 +42,14 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+/// The trigger that keeps administrator roles apart from business roles (both backends).
+const ADMINISTRATOR_ALONE: &str = "staff_grant_administrator_alone";
+
 /// Names a uniqueness violation by what a caller can act on, from either backend's text.
 fn conflict_key(detail: &str) -> &str {
-    if detail.contains("administrator") || detail.contains("staff_grant.account_id") {
+    if detail == ADMINISTRATOR_ALONE {
+        "administrator_alone"
+    } else if detail.contains("administrator") || detail.contains("staff_grant.account_id") {
         "administrator"
     } else if detail.contains("document_index") {
         "document"
@@ -59,7 +64,9 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match e {
             sqlx::Error::RowNotFound => StoreError::NotFound("row".into()),
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
+            sqlx::Error::Database(db)
+                if db.is_unique_violation() || db.constraint() == Some(ADMINISTRATOR_ALONE) =>
+            {
                 StoreError::Conflict(conflict_key(db.constraint().unwrap_or_default()).to_string())
             }
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {

@@ -5,6 +5,7 @@
 pub mod backup;
 pub mod catalog_files;
 mod error;
+pub mod files;
 mod migrations;
 pub mod model;
 pub mod people;
@@ -20,6 +21,7 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use onetrip_domain::access::Grant;
 use onetrip_domain::audit::AuditRecord;
+use onetrip_domain::auth::lockout::{Consequence, LockPolicy, SourceRecord};
 use onetrip_domain::catalog::file::{CatalogBatch, LifeEvent};
 use onetrip_domain::department::{Department, ServicePlace};
 use onetrip_domain::Division;
@@ -97,21 +99,39 @@ pub trait AccountStore: Send + Sync {
     async fn person(&self, account_id: &str) -> Result<Option<PersonRecord>, StoreError>;
     /// Every staff account, by login.
     async fn staff_accounts(&self) -> Result<Vec<Account>, StoreError>;
-    /// Counts a wrong password and records it; at `max` failures the account is locked
-    /// until `now + lock_for` and an `account_locked` record follows.
+    /// What is remembered of sign-ins to the account from a source address (keyed by
+    /// [`onetrip_domain::auth::lockout::source_key`]).
+    async fn login_source(
+        &self,
+        account_id: &str,
+        source: &str,
+    ) -> Result<Option<SourceRecord>, StoreError>;
+    /// Counts a wrong password or code from `source` (and for the account), applies what
+    /// [`onetrip_domain::auth::lockout::after_failure`] decides (an `account_locked`
+    /// record follows a lock) and records `audit`, in one transaction.
     async fn record_login_failure(
         &self,
-        id: &str,
-        max: i64,
-        lock_for: chrono::Duration,
+        account_id: &str,
+        source: &str,
+        policy: &LockPolicy,
         audit: AuditRecord,
-    ) -> Result<FailureCount, StoreError>;
-    /// Forgets failures after a successful password.
-    async fn clear_login_failures(&self, id: &str) -> Result<(), StoreError>;
+    ) -> Result<Consequence, StoreError>;
+    /// A complete sign-in from `source`: the address becomes familiar, the failures are
+    /// forgotten (their count kept for the owner to see), the last sign-in moves to the
+    /// previous one.
+    async fn record_login_success(
+        &self,
+        account_id: &str,
+        source: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError>;
+    /// Sets a new password hash, forgets failures and locks, and ends every session of
+    /// the account but `keep` (the owner's own, when they change it themselves).
     async fn set_password(
         &self,
         id: &str,
         hash: &str,
+        keep: Option<&str>,
         audit: AuditRecord,
     ) -> Result<(), StoreError>;
     /// Enrols (Some) or removes (None) the sealed TOTP secret; forgets the last used step.
@@ -131,7 +151,8 @@ pub trait AccountStore: Send + Sync {
         assurance: onetrip_domain::person::Assurance,
         audit: AuditRecord,
     ) -> Result<(), StoreError>;
-    /// Disables (ending every session at once) or enables an account.
+    /// Disables (ending every session at once) or enables an account. Disabling the last
+    /// enabled account that holds `security_admin` is `Conflict("last_security_admin")`.
     async fn set_disabled(
         &self,
         id: &str,
@@ -152,7 +173,10 @@ pub trait GrantStore: Send + Sync {
         grant: &Grant,
         audit: AuditRecord,
     ) -> Result<StoredGrant, StoreError>;
-    /// Revokes a live grant; `NotFound` if there is none with this id.
+    /// A live grant by id.
+    async fn grant(&self, grant_id: &str) -> Result<Option<StoredGrant>, StoreError>;
+    /// Revokes a live grant; `NotFound` if there is none with this id. Revoking the last
+    /// `security_admin` grant of an enabled account is `Conflict("last_security_admin")`.
     async fn revoke_grant(&self, grant_id: &str, audit: AuditRecord) -> Result<(), StoreError>;
 }
 
@@ -187,6 +211,8 @@ pub trait SessionStore: Send + Sync {
     /// A live (not revoked) token and its account.
     async fn token(&self, token_hash: &str) -> Result<Option<(ApiToken, Account)>, StoreError>;
     async fn tokens_of(&self, account_id: &str) -> Result<Vec<ApiToken>, StoreError>;
+    /// A token by id, revoked or not.
+    async fn token_by_id(&self, id: &str) -> Result<Option<ApiToken>, StoreError>;
     async fn revoke_token(&self, id: &str, audit: AuditRecord) -> Result<(), StoreError>;
 }
 

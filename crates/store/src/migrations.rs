@@ -25,6 +25,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "agency",
         sql: include_str!("../migrations/sqlite/0003_agency.sql"),
     },
+    Migration {
+        version: 4,
+        name: "staff_hardening",
+        sql: include_str!("../migrations/sqlite/0004_staff_hardening.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -42,6 +47,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 3,
         name: "agency",
         sql: include_str!("../migrations/postgres/0003_agency.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "staff_hardening",
+        sql: include_str!("../migrations/postgres/0004_staff_hardening.sql"),
     },
 ];
 

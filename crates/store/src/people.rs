@@ -52,10 +52,33 @@ pub struct Account {
     pub totp_secret: Option<String>,
     pub totp_last_step: Option<i64>,
     pub assurance: Assurance,
+    /// Wrong passwords and codes, from every address, since the last complete sign-in.
     pub failed_logins: i64,
-    pub locked_until: Option<DateTime<Utc>>,
+    /// Until then, addresses the account never signed in from wait between attempts.
+    pub slowed_until: Option<DateTime<Utc>>,
     pub disabled_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    pub last_login: Option<LoginTrace>,
+    /// The sign-in before the last one, and the failures between the two: what the owner
+    /// is told when they sign in.
+    pub previous_login: Option<LoginTrace>,
+    pub failures_before_login: i64,
+}
+
+/// When and from where an account signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoginTrace {
+    pub at: DateTime<Utc>,
+    pub source: String,
+}
+
+impl LoginTrace {
+    pub(crate) fn from_parts(at: Option<DateTime<Utc>>, source: Option<String>) -> Option<Self> {
+        Some(LoginTrace {
+            at: at?,
+            source: source.unwrap_or_default(),
+        })
+    }
 }
 
 /// A new account.
@@ -195,13 +218,6 @@ pub struct StoredRepresentation {
     pub recorded_by: Option<String>,
 }
 
-/// The result of a failed password.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FailureCount {
-    pub failed_logins: i64,
-    pub locked_until: Option<DateTime<Utc>>,
-}
-
 impl Account {
     /// The account a [`NewAccount`] becomes, before it is stored.
     pub(crate) fn from_new(new: &NewAccount, id: String, now: DateTime<Utc>) -> Account {
@@ -217,9 +233,12 @@ impl Account {
             totp_last_step: None,
             assurance: new.assurance,
             failed_logins: 0,
-            locked_until: None,
+            slowed_until: None,
             disabled_at: None,
             created_at: now,
+            last_login: None,
+            previous_login: None,
+            failures_before_login: 0,
         }
     }
 }
@@ -228,4 +247,28 @@ impl Account {
 /// order is time order.
 pub(crate) fn instant_text(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// The `account_locked` record that follows a failure which locked a source address out.
+pub(crate) fn lockout_record(
+    account_id: &str,
+    source: &str,
+    at: DateTime<Utc>,
+    counts: onetrip_domain::auth::lockout::Failures,
+    until: DateTime<Utc>,
+) -> AuditRecord {
+    AuditRecord {
+        at,
+        actor: None,
+        source: source.to_string(),
+        event: AuditEvent::AccountLocked,
+        object: Some(account_id.to_string()),
+        outcome: Outcome::Success,
+        detail: format!(
+            "{} failures from this address ({} in all), locked for this address until {}",
+            counts.from_source,
+            counts.of_account,
+            instant_text(until)
+        ),
+    }
 }

@@ -4,6 +4,8 @@
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// Argon2id cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,13 +45,16 @@ impl Default for PasswordParams {
     }
 }
 
-/// Hashes and verifies passwords.
+/// Hashes and verifies passwords. Clones share the decoy and the evaluation count.
 #[derive(Debug, Clone)]
 pub struct PasswordHasher {
     params: PasswordParams,
-    /// A hash of a random password, verified against when the account does not exist, so
-    /// that "no such user" costs the same time as "wrong password". Made on first use.
-    decoy: std::sync::OnceLock<String>,
+    /// A hash of a random password, made once when the hasher is made, verified against when
+    /// the account does not exist or may not be checked, so that every refusal costs exactly
+    /// one Argon2 evaluation, as a wrong password does.
+    decoy: Arc<str>,
+    /// Argon2 evaluations so far (hashes and verifications), for measurements.
+    evaluations: Arc<AtomicU64>,
 }
 
 /// Why hashing failed (bad parameters or no randomness); never "wrong password".
@@ -60,12 +65,20 @@ pub struct HashError(String);
 impl PasswordHasher {
     /// Checks the parameters (a bad configuration fails here, not at the first login).
     pub fn new(params: PasswordParams) -> Result<Self, HashError> {
-        let hasher = PasswordHasher {
+        let mut hasher = PasswordHasher {
             params,
-            decoy: std::sync::OnceLock::new(),
+            decoy: Arc::from(""),
+            evaluations: Arc::new(AtomicU64::new(0)),
         };
-        hasher.argon()?;
+        let random = crate::random_bytes::<16>().map_err(|e| HashError(e.to_string()))?;
+        let pw: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        hasher.decoy = Arc::from(hasher.hash(&pw)?);
         Ok(hasher)
+    }
+
+    /// Argon2 evaluations made by this hasher and its clones.
+    pub fn evaluations(&self) -> u64 {
+        self.evaluations.load(Ordering::Relaxed)
     }
 
     fn argon(&self) -> Result<Argon2<'static>, HashError> {
@@ -83,6 +96,7 @@ impl PasswordHasher {
     pub fn hash(&self, password: &str) -> Result<String, HashError> {
         let salt_bytes = crate::random_bytes::<16>().map_err(|e| HashError(e.to_string()))?;
         let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| HashError(e.to_string()))?;
+        self.evaluations.fetch_add(1, Ordering::Relaxed);
         self.argon()?
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
@@ -95,19 +109,16 @@ impl PasswordHasher {
         let Ok(parsed) = PasswordHash::new(stored) else {
             return false;
         };
+        self.evaluations.fetch_add(1, Ordering::Relaxed);
         Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
             .is_ok()
     }
 
-    /// Spends the same time as a real verification, for unknown accounts.
+    /// Spends the same time as a real verification (one Argon2 evaluation), for unknown
+    /// accounts and attempts that may not be checked.
     pub fn verify_decoy(&self, password: &str) -> bool {
-        let decoy = self.decoy.get_or_init(|| {
-            let random = crate::random_bytes::<16>().unwrap_or([7; 16]);
-            let pw: String = random.iter().map(|b| format!("{b:02x}")).collect();
-            self.hash(&pw).unwrap_or_default()
-        });
-        let _ = self.verify(password, decoy);
+        let _ = self.verify(password, &self.decoy);
         false
     }
 
@@ -144,6 +155,22 @@ mod tests {
         assert!(!h.verify("x", "not a hash"));
         assert!(!h.verify_decoy("anything"));
         assert_ne!(stored, h.hash("溪水长流桃花又开了").unwrap(), "salted");
+    }
+
+    #[test]
+    fn an_unknown_account_costs_one_evaluation_like_a_wrong_password() {
+        let h = PasswordHasher::new(PasswordParams::cheap()).unwrap();
+        let stored = h.hash("溪水长流桃花又开了").unwrap();
+        // Every login clones the hasher; the decoy made at start serves them all.
+        for _ in 0..3 {
+            let clone = h.clone();
+            let before = h.evaluations();
+            assert!(!clone.verify("wrong", &stored));
+            assert_eq!(h.evaluations() - before, 1, "a wrong password");
+            let before = h.evaluations();
+            assert!(!clone.verify_decoy("wrong"));
+            assert_eq!(h.evaluations() - before, 1, "an unknown account");
+        }
     }
 
     #[test]

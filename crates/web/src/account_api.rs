@@ -8,6 +8,7 @@ use crate::auth::login::{self, LoginStep, Registration};
 use crate::auth::staff::NewStaff;
 use crate::auth::{session, Signed};
 use crate::error::{ApiError, AppError};
+use crate::extract::JsonBody;
 use crate::params::{Params, Prefs};
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -35,6 +36,9 @@ pub struct LoginResponse {
     /// `complete`, or `second_factor` (staff: post the code next), or `enrol` (staff
     /// without a second factor: enrol on the login page first).
     pub step: String,
+    /// The CSRF token of the session the cookie now holds: send it as `X-CSRF-Token`
+    /// with the next state-changing request (the second factor, or any after sign-in).
+    pub csrf_token: Option<String>,
 }
 
 /// Signs in with a password. Sets the session cookie.
@@ -44,22 +48,45 @@ pub async fn create_session(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     prefs: Prefs,
-    Json(req): Json<LoginRequest>,
+    JsonBody(req): JsonBody<LoginRequest>,
 ) -> ApiResult<Response> {
     let step = login::password_login(&state, &req.login, &req.password, ip)
         .await
         .map_err(|e| ApiError(e, prefs.lang))?;
-    let (cookie, step) = match step {
-        LoginStep::Complete { cookie } => (cookie, "complete"),
-        LoginStep::SecondFactor { cookie, enrol } => {
-            (cookie, if enrol { "enrol" } else { "second_factor" })
+    let (cookie, step, csrf) = match step {
+        LoginStep::Complete { cookie } => {
+            let csrf = session_csrf(&state, &cookie)
+                .await
+                .map_err(|e| ApiError(e, prefs.lang))?;
+            (cookie, "complete", csrf)
         }
+        LoginStep::SecondFactor {
+            cookie,
+            csrf,
+            enrol,
+        } => (
+            cookie,
+            if enrol { "enrol" } else { "second_factor" },
+            Some(csrf),
+        ),
     };
     Ok((
         [(SET_COOKIE, session::set_cookie(&state.security, &cookie))],
-        Json(LoginResponse { step: step.into() }),
+        Json(LoginResponse {
+            step: step.into(),
+            csrf_token: csrf,
+        }),
     )
         .into_response())
+}
+
+/// The CSRF token of the session a new cookie holds.
+async fn session_csrf(state: &AppState, cookie: &str) -> Result<Option<String>, AppError> {
+    Ok(state
+        .store
+        .session(&onetrip_vault::secret_hash(cookie))
+        .await?
+        .map(|(s, _)| s.csrf_token))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -74,15 +101,19 @@ pub async fn second_factor(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
     prefs: Prefs,
-    Json(req): Json<CodeRequest>,
+    JsonBody(req): JsonBody<CodeRequest>,
 ) -> ApiResult<Response> {
-    let cookie = login::second_factor(&state, &signed, &req.code, None)
+    let done = login::second_factor(&state, &signed, &req.code, None)
         .await
         .map_err(|e| ApiError(e, prefs.lang))?;
     Ok((
-        [(SET_COOKIE, session::set_cookie(&state.security, &cookie))],
+        [(
+            SET_COOKIE,
+            session::set_cookie(&state.security, &done.cookie),
+        )],
         Json(LoginResponse {
             step: "complete".into(),
+            csrf_token: Some(done.csrf),
         }),
     )
         .into_response())
@@ -203,7 +234,7 @@ pub async fn change_password(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
     prefs: Prefs,
-    Json(req): Json<PasswordRequest>,
+    JsonBody(req): JsonBody<PasswordRequest>,
 ) -> ApiResult<StatusCode> {
     login::change_password(&state, &signed, &req.current_password, &req.new_password)
         .await
@@ -218,9 +249,12 @@ pub async fn register(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     prefs: Prefs,
-    Json(req): Json<Registration>,
+    JsonBody(req): JsonBody<Registration>,
 ) -> ApiResult<Response> {
     let cookie = login::register(&state, &req, ip)
+        .await
+        .map_err(|e| ApiError(e, prefs.lang))?;
+    let csrf = session_csrf(&state, &cookie)
         .await
         .map_err(|e| ApiError(e, prefs.lang))?;
     Ok((
@@ -228,6 +262,7 @@ pub async fn register(
         [(SET_COOKIE, session::set_cookie(&state.security, &cookie))],
         Json(LoginResponse {
             step: "complete".into(),
+            csrf_token: csrf,
         }),
     )
         .into_response())
@@ -282,27 +317,31 @@ pub async fn account(
             if v.kind == "staff"
                 && signed.holds(onetrip_domain::access::Permission::ManageStaff) =>
         {
+            admin(&state)
+                .view(&actor(&signed), &id)
+                .await
+                .map_err(|e| ApiError(e, prefs.lang))?;
             Ok(Json(v))
         }
         _ => Err(foreign(&state, &signed, &uri, prefs.lang).await),
     }
 }
 
-/// Every staff account with its grants (security administrator).
+/// The staff accounts in the security administrator's divisions, with their grants.
 #[utoipa::path(get, path = "/api/v1/staff", responses((status = 200, body = [AccountView]), (status = 403, body = crate::api::ErrorBody)))]
 pub async fn list_staff(
     State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
     prefs: Prefs,
 ) -> ApiResult<Json<Vec<AccountView>>> {
     let lang = prefs.lang;
-    let accounts = state
-        .store
-        .staff_accounts()
+    let entries = admin(&state)
+        .list(&actor(&signed))
         .await
-        .map_err(|e| ApiError(e.into(), lang))?;
-    let mut out = Vec::with_capacity(accounts.len());
-    for a in accounts {
-        if let Some(v) = account_view(&state, &a.id)
+        .map_err(|e| ApiError(e, lang))?;
+    let mut out = Vec::with_capacity(entries.len());
+    for e in entries {
+        if let Some(v) = account_view(&state, &e.account.id)
             .await
             .map_err(|e| ApiError(e, lang))?
         {
@@ -319,7 +358,7 @@ pub async fn create_staff(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
     prefs: Prefs,
-    Json(req): Json<NewStaff>,
+    JsonBody(req): JsonBody<NewStaff>,
 ) -> ApiResult<(StatusCode, Json<AccountView>)> {
     let lang = prefs.lang;
     let a = admin(&state)
@@ -353,7 +392,7 @@ pub async fn add_grant(
     Extension(signed): Extension<Signed>,
     Path(id): Path<String>,
     prefs: Prefs,
-    Json(req): Json<GrantRequest>,
+    JsonBody(req): JsonBody<GrantRequest>,
 ) -> ApiResult<(StatusCode, Json<GrantView>)> {
     let lang = prefs.lang;
     let role = Role::from_key(&req.role).ok_or_else(|| {
@@ -439,19 +478,19 @@ pub struct TokenCreated {
     pub token: String,
 }
 
-/// Issues an API token for a staff account, e.g. a department's own system (security
-/// administrator).
-#[utoipa::path(post, path = "/api/v1/staff/{id}/tokens", params(("id" = String, Path)), request_body = TokenRequest,
-    responses((status = 201, body = TokenCreated), (status = 404, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
-pub async fn create_token(
+/// Issues an API token to the caller, for the caller's own system (e.g. a department's
+/// business system signed in as its staff account). Only the holder issues its tokens,
+/// signed in with password and code (not with another token), and only with roles it holds.
+#[utoipa::path(post, path = "/api/v1/me/tokens", request_body = TokenRequest,
+    responses((status = 201, body = TokenCreated), (status = 403, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
+pub async fn create_own_token(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
-    Path(id): Path<String>,
     prefs: Prefs,
-    Json(req): Json<TokenRequest>,
+    JsonBody(req): JsonBody<TokenRequest>,
 ) -> ApiResult<(StatusCode, Json<TokenCreated>)> {
     let issued = admin(&state)
-        .issue_token(&actor(&signed), &id, &req.name, req.scopes, req.days)
+        .issue_own_token(&signed, &req.name, req.scopes, req.days)
         .await
         .map_err(|e| ApiError(e, prefs.lang))?;
     Ok((
@@ -461,6 +500,35 @@ pub async fn create_token(
             token: issued.token,
         }),
     ))
+}
+
+/// The caller's own tokens that still work.
+#[utoipa::path(get, path = "/api/v1/me/tokens", responses((status = 200, body = [TokenView])))]
+pub async fn own_tokens(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    prefs: Prefs,
+) -> ApiResult<Json<Vec<TokenView>>> {
+    let tokens = admin(&state)
+        .own_tokens(&signed.account.id)
+        .await
+        .map_err(|e| ApiError(e, prefs.lang))?;
+    Ok(Json(tokens.into_iter().map(token_view).collect()))
+}
+
+/// Revokes one of the caller's own tokens.
+#[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", params(("id" = String, Path)), responses((status = 204), (status = 404, body = crate::api::ErrorBody)))]
+pub async fn revoke_own_token(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    prefs: Prefs,
+) -> ApiResult<StatusCode> {
+    admin(&state)
+        .revoke_own_token(&actor(&signed), &id)
+        .await
+        .map_err(|e| ApiError(e, prefs.lang))?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// An API token as the security administrator sees it (never the secret).
@@ -473,33 +541,33 @@ pub struct TokenView {
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// The tokens of a staff account that still work (security administrator).
+fn token_view(t: onetrip_store::ApiToken) -> TokenView {
+    TokenView {
+        id: t.id,
+        name: t.name,
+        scopes: t.scopes,
+        created_at: t.created_at,
+        expires_at: t.expires_at,
+    }
+}
+
+/// The tokens that still work of a staff account in the security administrator's divisions.
 #[utoipa::path(get, path = "/api/v1/staff/{id}/tokens", params(("id" = String, Path)),
     responses((status = 200, body = [TokenView]), (status = 404, body = crate::api::ErrorBody)))]
 pub async fn list_tokens(
     State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
     Path(id): Path<String>,
     prefs: Prefs,
 ) -> ApiResult<Json<Vec<TokenView>>> {
-    let admin = admin(&state);
-    let fail = |e: AppError| ApiError(e, prefs.lang);
-    let account = admin.staff(&id).await.map_err(fail)?;
-    let tokens = admin.live_tokens(&account.id).await.map_err(fail)?;
-    Ok(Json(
-        tokens
-            .into_iter()
-            .map(|t| TokenView {
-                id: t.id,
-                name: t.name,
-                scopes: t.scopes,
-                created_at: t.created_at,
-                expires_at: t.expires_at,
-            })
-            .collect(),
-    ))
+    let tokens = admin(&state)
+        .live_tokens(&actor(&signed), &id)
+        .await
+        .map_err(|e| ApiError(e, prefs.lang))?;
+    Ok(Json(tokens.into_iter().map(token_view).collect()))
 }
 
-/// Revokes an API token (security administrator).
+/// Revokes an API token of a staff account in the security administrator's divisions.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", params(("id" = String, Path)), responses((status = 204), (status = 404, body = crate::api::ErrorBody)))]
 pub async fn revoke_token(
     State(state): State<AppState>,
@@ -516,7 +584,16 @@ pub async fn revoke_token(
 
 /// The audit log, newest first, with the page's filters (`from`, `until` as China dates,
 /// `actor`, `event`, `outcome`, `before`, `limit`) (audit administrator).
-#[utoipa::path(get, path = "/api/v1/audit", responses((status = 200, body = [Object]), (status = 400, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/audit",
+    params(
+        ("from" = Option<String>, Query, format = Date, description = "China date, YYYY-MM-DD"),
+        ("until" = Option<String>, Query, format = Date, description = "China date, YYYY-MM-DD (inclusive)"),
+        ("actor" = Option<String>, Query, description = "account id"),
+        ("event" = Option<String>, Query, description = "event key, e.g. login_failed"),
+        ("outcome" = Option<String>, Query, description = "success, failure or denied"),
+        ("before" = Option<i64>, Query, minimum = 1, description = "sequence number to page back from"),
+        ("limit" = Option<usize>, Query, minimum = 1, maximum = 1000)),
+    responses((status = 200, body = [Object]), (status = 400, body = crate::api::ErrorBody), (status = 403, body = crate::api::ErrorBody)))]
 pub async fn audit(
     State(state): State<AppState>,
     prefs: Prefs,

@@ -5,6 +5,7 @@ use crate::auth::client::ClientIp;
 use crate::auth::login::{self, LoginStep, Registration};
 use crate::auth::{session, Signed};
 use crate::error::AppError;
+use crate::extract::FormBody;
 use crate::pages::{render, Chrome, PageError, PageResult};
 use crate::params::Prefs;
 use crate::state::AppState;
@@ -13,17 +14,28 @@ use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
+use axum::Extension;
 use onetrip_domain::access::Role;
 use onetrip_domain::auth::TotpSecret;
 use onetrip_domain::person::DocumentKind;
 use onetrip_store::AccountKind;
 use serde::Deserialize;
 
-/// A local path to go to after signing in; anything else goes to `/me`.
-fn safe_next(next: Option<&str>) -> String {
+/// A local path to go to after signing in: one that starts with a single `/` and holds no
+/// backslash, control or whitespace character (a browser drops tabs and newlines, so
+/// `/\t/evil.example` would lead to another site). Anything else goes to `/me`.
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.len() <= 2048
+                && !n
+                    .chars()
+                    .any(|c| c == '\\' || c.is_control() || c.is_whitespace()) =>
+        {
+            n.to_string()
+        }
         _ => "/me".to_string(),
     }
 }
@@ -123,7 +135,7 @@ pub async fn login_submit(
     ClientIp(ip): ClientIp,
     prefs: Prefs,
     uri: Uri,
-    Form(form): Form<LoginForm>,
+    FormBody(form): FormBody<LoginForm>,
 ) -> PageResult {
     let next = safe_next(form.next.as_deref());
     match login::password_login(&state, &form.login, &form.password, ip).await {
@@ -134,7 +146,7 @@ pub async fn login_submit(
         Err(e @ (AppError::LoginFailed | AppError::TooMany(_))) => {
             let c = Chrome::new(prefs, &uri);
             let demo = demo_accounts(&state, &c).await;
-            let status = e.status();
+            let status = (e.status(), axum::response::AppendHeaders(e.headers()));
             let page = LoginPage {
                 c: &c,
                 next,
@@ -144,7 +156,7 @@ pub async fn login_submit(
                 demo_password: crate::auth::demo::DEMO_PASSWORD,
                 sso: state.security.oidc.is_some(),
             };
-            render(&page, &c).map(|r| (status, r).into_response())
+            render(&page, &c).map(|r| (status.0, status.1, r).into_response())
         }
         Err(e) => Err(PageError::new(e, prefs, &uri)),
     }
@@ -229,16 +241,16 @@ pub async fn second_factor_submit(
     Extension(signed): Extension<Signed>,
     prefs: Prefs,
     uri: Uri,
-    Form(form): Form<CodeForm>,
+    FormBody(form): FormBody<CodeForm>,
 ) -> PageResult {
     match login::second_factor(&state, &signed, &form.code, form.pending.as_deref()).await {
-        Ok(cookie) => Ok(with_cookie(&state, &cookie, "/me")),
-        Err(e @ (AppError::Invalid { .. } | AppError::TooMany(_))) => {
+        Ok(done) => Ok(with_cookie(&state, &done.cookie, "/me")),
+        Err(e @ (AppError::Invalid { .. } | AppError::TooMany(_) | AppError::LockedOut(_))) => {
             let c = Chrome::new(prefs, &uri);
-            let status = e.status();
+            let status = (e.status(), axum::response::AppendHeaders(e.headers()));
             let message = e.message(c.lang);
             second_factor_page(&state, &signed, &c, Some(message))
-                .map(|r| (status, r).into_response())
+                .map(|r| (status.0, status.1, r).into_response())
         }
         Err(e) => Err(PageError::new(e, prefs, &uri)),
     }
@@ -285,13 +297,13 @@ pub async fn register_submit(
     ClientIp(ip): ClientIp,
     prefs: Prefs,
     uri: Uri,
-    Form(form): Form<Registration>,
+    FormBody(form): FormBody<Registration>,
 ) -> PageResult {
     match login::register(&state, &form, ip).await {
         Ok(cookie) => Ok(with_cookie(&state, &cookie, "/me")),
         Err(e @ (AppError::Invalid { .. } | AppError::Conflict { .. } | AppError::TooMany(_))) => {
             let c = Chrome::new(prefs, &uri);
-            let status = e.status();
+            let status = (e.status(), axum::response::AppendHeaders(e.headers()));
             let field = e.field().unwrap_or_default().to_string();
             let message = e.message(c.lang);
             let mut kept = form;
@@ -302,7 +314,7 @@ pub async fn register_submit(
                 form: Some(kept),
                 error: Some((field, message)),
             };
-            render(&page, &c).map(|r| (status, r).into_response())
+            render(&page, &c).map(|r| (status.0, status.1, r).into_response())
         }
         Err(e) => Err(PageError::new(e, prefs, &uri)),
     }
@@ -317,7 +329,14 @@ struct MePage<'a> {
     roles: Vec<(Role, String, usize)>,
     relations: Vec<crate::people::Relation>,
     csrf: String,
-    done: bool,
+    /// A confirmation to show (`withdrawn`, `token_revoked`).
+    done: Option<String>,
+    /// Staff: their live API tokens, and a token just issued (name and secret, once).
+    tokens: Vec<onetrip_store::ApiToken>,
+    issued: Option<(String, String)>,
+    error: Option<String>,
+    /// The previous sign-in, in China time.
+    previous: Option<(String, String)>,
 }
 
 pub async fn me(
@@ -327,6 +346,22 @@ pub async fn me(
     uri: Uri,
 ) -> PageResult {
     let c = Chrome::new(prefs, &uri);
+    let done = crate::params::Params::parse(uri.query())
+        .get("done")
+        .map(|d| c.label("done", d).into_owned());
+    me_page(&state, &signed, &c, done, None, None).await
+}
+
+/// The account page: with a confirmation, a token just issued, or an error.
+async fn me_page(
+    state: &AppState,
+    signed: &Signed,
+    c: &Chrome,
+    done: Option<String>,
+    issued: Option<(String, String)>,
+    error: Option<String>,
+) -> PageResult {
+    let c = c.clone();
     let person = if signed.account.kind == AccountKind::Applicant {
         crate::page_try!(c, state.store.person(&signed.account.id).await)
     } else {
@@ -335,32 +370,116 @@ pub async fn me(
     let relations = if signed.account.kind == AccountKind::Applicant {
         crate::page_try!(
             c,
-            crate::people::relations(&state, &signed.account.id).await
+            crate::people::relations(state, &signed.account.id).await
         )
     } else {
         Vec::new()
     };
-    let done = crate::params::Params::parse(uri.query())
-        .get("done")
-        .is_some();
     let view = state.view.get();
     let roles = signed
         .grants
         .iter()
         .map(|g| (g.role, view.division_name(&g.division), g.matters.len()))
         .collect();
-    render(
+    let tokens = if signed.is_staff() {
+        crate::page_try!(
+            c,
+            crate::admin_pages::admin(state)
+                .own_tokens(&signed.account.id)
+                .await
+        )
+    } else {
+        Vec::new()
+    };
+    let previous = signed.account.previous_login.as_ref().map(|p| {
+        let china = p.at + chrono::Duration::hours(8);
+        (china.format("%Y-%m-%d %H:%M").to_string(), p.source.clone())
+    });
+    let html = render(
         &MePage {
             c: &c,
-            signed: &signed,
+            signed,
             person,
             roles,
             relations,
             csrf: signed.csrf(),
             done,
+            tokens,
+            issued,
+            error,
+            previous,
         },
         &c,
-    )
+    )?;
+    Ok(([(axum::http::header::CACHE_CONTROL, "no-store")], html).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    scope: String,
+    #[serde(default)]
+    days: String,
+}
+
+/// Issues a token to the signed-in staff member and shows its secret once.
+pub async fn token_issue(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    prefs: Prefs,
+    uri: Uri,
+    FormBody(form): FormBody<TokenForm>,
+) -> PageResult {
+    let c = Chrome::new(prefs, &uri);
+    let days = match form.days.trim() {
+        "" => Ok(None),
+        d => d
+            .parse::<u32>()
+            .map(Some)
+            .map_err(|_| crate::auth::staff::bad_token_days(d)),
+    };
+    let scopes = vec![form.scope.trim().to_string()];
+    let result = match days {
+        Ok(days) => {
+            crate::admin_pages::admin(&state)
+                .issue_own_token(&signed, &form.name, scopes, days)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(issued) => {
+            let name = form.name.trim().to_string();
+            me_page(&state, &signed, &c, None, Some((name, issued.token)), None).await
+        }
+        Err(e @ (AppError::Invalid { .. } | AppError::Refused(_))) => {
+            let status = e.status();
+            let message = e.message(c.lang);
+            me_page(&state, &signed, &c, None, None, Some(message))
+                .await
+                .map(|r| (status, r).into_response())
+        }
+        Err(e) => Err(PageError(e, c)),
+    }
+}
+
+/// Revokes one of the signed-in staff member's own tokens.
+pub async fn token_revoke(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    prefs: Prefs,
+    uri: Uri,
+) -> PageResult {
+    crate::page_try!(
+        Chrome::new(prefs, &uri),
+        crate::admin_pages::admin(&state)
+            .revoke_own_token(&crate::admin_pages::actor(&signed), &id)
+            .await
+    );
+    Ok(Redirect::to("/me?done=token_revoked").into_response())
 }
 
 /// Withdraws a representation from the me page (either side).
@@ -439,17 +558,17 @@ pub async fn password_submit(
     Extension(signed): Extension<Signed>,
     prefs: Prefs,
     uri: Uri,
-    Form(form): Form<PasswordChange>,
+    FormBody(form): FormBody<PasswordChange>,
 ) -> PageResult {
     match login::change_password(&state, &signed, &form.current_password, &form.new_password).await
     {
         Ok(()) => Ok(Redirect::to("/me/password?done=1").into_response()),
         Err(e @ (AppError::Invalid { .. } | AppError::TooMany(_))) => {
             let c = Chrome::new(prefs, &uri);
-            let status = e.status();
+            let status = (e.status(), axum::response::AppendHeaders(e.headers()));
             let message = e.message(c.lang);
             password_page(&state, &signed, &c, Some(message), false)
-                .map(|r| (status, r).into_response())
+                .map(|r| (status.0, status.1, r).into_response())
         }
         Err(e) => Err(PageError::new(e, prefs, &uri)),
     }
@@ -533,4 +652,27 @@ pub async fn sso_callback(
         .headers_mut()
         .append(SET_COOKIE, sso_cookie(&state, "", 0));
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/guide/123?lang=en")), "/guide/123?lang=en");
+        for bad in [
+            "/\t/evil.example",
+            "/\u{9}/evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "/me\r\nSet-Cookie: x=1",
+            "/ /evil.example",
+            "evil",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/me", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/me");
+    }
 }

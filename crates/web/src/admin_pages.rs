@@ -1,9 +1,10 @@
 //! The administrators' pages: staff accounts and grants (security administrator), the
 //! audit log with filters and CSV export (audit administrator).
 
-use crate::auth::staff::{bad_token_days, parse_role, Actor, NewStaff, StaffAdmin};
+use crate::auth::staff::{parse_role, Actor, NewStaff, StaffAdmin, StaffEntry};
 use crate::auth::Signed;
 use crate::error::AppError;
+use crate::extract::FormBody;
 use crate::pages::{render, Chrome, PageError, PageResult};
 use crate::params::{Params, Prefs};
 use crate::state::AppState;
@@ -11,12 +12,12 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{header, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
+use axum::Extension;
 use chrono::{DateTime, NaiveDate, Utc};
 use onetrip_domain::access::{Grant, Role};
 use onetrip_domain::audit::{AuditEvent, Outcome};
 use onetrip_domain::message::Message;
-use onetrip_store::{Account, ApiToken, AuditEntry, AuditFilter, StoredGrant};
+use onetrip_store::{ApiToken, AuditEntry, AuditFilter};
 use serde::Deserialize;
 
 pub(crate) fn admin<'a>(state: &'a AppState) -> StaffAdmin<'a> {
@@ -29,16 +30,7 @@ pub(crate) fn admin<'a>(state: &'a AppState) -> StaffAdmin<'a> {
 }
 
 pub(crate) fn actor(signed: &Signed) -> Actor {
-    Actor {
-        id: signed.account.id.clone(),
-        source: signed.source.clone(),
-    }
-}
-
-struct StaffRow {
-    account: Account,
-    grants: Vec<StoredGrant>,
-    tokens: Vec<ApiToken>,
+    Actor::account(signed)
 }
 
 #[derive(Template)]
@@ -50,8 +42,11 @@ struct StaffPage<'a> {
     roles: &'static [Role],
     error: Option<String>,
     done: Option<String>,
-    /// A token just issued: its name and the secret, shown this once.
-    issued: Option<(String, String)>,
+}
+
+struct StaffRow {
+    entry: StaffEntry,
+    tokens: Vec<ApiToken>,
 }
 
 async fn staff_page(
@@ -61,85 +56,41 @@ async fn staff_page(
     error: Option<String>,
     done: Option<String>,
 ) -> PageResult {
-    staff_page_with(state, signed, c, error, done, None).await
-}
-
-async fn staff_page_with(
-    state: &AppState,
-    signed: &Signed,
-    c: &Chrome,
-    error: Option<String>,
-    done: Option<String>,
-    issued: Option<(String, String)>,
-) -> PageResult {
-    let accounts = crate::page_try!(c.clone(), state.store.staff_accounts().await);
     let admin = admin(state);
-    let mut rows = Vec::with_capacity(accounts.len());
-    for account in accounts {
-        let grants = crate::page_try!(c.clone(), state.store.grants_of(&account.id).await);
-        let tokens = crate::page_try!(c.clone(), admin.live_tokens(&account.id).await);
-        rows.push(StaffRow {
-            account,
-            grants,
-            tokens,
-        });
+    let actor = actor(signed);
+    let entries = crate::page_try!(c.clone(), admin.list(&actor).await);
+    let mut rows = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let tokens = crate::page_try!(
+            c.clone(),
+            admin.live_tokens(&actor, &entry.account.id).await
+        );
+        rows.push(StaffRow { entry, tokens });
     }
-    let html = render(
+    render(
         &StaffPage {
             c,
             csrf: signed.csrf(),
             rows,
-            roles: Role::ALL,
+            roles: &GRANTABLE,
             error,
             done,
-            issued,
         },
         c,
-    )?;
-    Ok(([(header::CACHE_CONTROL, "no-store")], html).into_response())
+    )
 }
 
-#[derive(Deserialize)]
-pub struct TokenForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    scope: String,
-    #[serde(default)]
-    days: String,
-}
-
-/// Issues a token and shows its secret once on the staff page.
-pub async fn token_issue(
-    State(state): State<AppState>,
-    Extension(signed): Extension<Signed>,
-    Path(id): Path<String>,
-    prefs: Prefs,
-    uri: Uri,
-    Form(form): Form<TokenForm>,
-) -> PageResult {
-    let days = match form.days.trim() {
-        "" => Ok(None),
-        d => d.parse::<u32>().map(Some).map_err(|_| bad_token_days(d)),
-    };
-    let scopes = vec![form.scope.trim().to_string()];
-    let result = match days {
-        Ok(days) => {
-            admin(&state)
-                .issue_token(&actor(&signed), &id, &form.name, scopes, days)
-                .await
-        }
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(issued) => {
-            let c = Chrome::new(prefs, &uri);
-            let name = form.name.trim().to_string();
-            staff_page_with(&state, &signed, &c, None, None, Some((name, issued.token))).await
-        }
-        Err(e) => after(&state, &signed, prefs, &uri, Err(e), "").await,
-    }
-}
+/// The roles the security administrator's page offers: the system and audit
+/// administrators are appointed at the console.
+const GRANTABLE: [Role; 7] = [
+    Role::WindowClerk,
+    Role::Handler,
+    Role::Reviewer,
+    Role::Approver,
+    Role::Supervisor,
+    Role::CatalogAdmin,
+    Role::SecurityAdmin,
+];
 
 pub async fn token_revoke(
     State(state): State<AppState>,
@@ -176,13 +127,18 @@ async fn after(
 ) -> PageResult {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/admin/staff?done={done}")).into_response()),
-        Err(e @ (AppError::Invalid { .. } | AppError::Conflict { .. } | AppError::NotFound(_))) => {
+        Err(
+            e @ (AppError::Invalid { .. }
+            | AppError::Conflict { .. }
+            | AppError::NotFound(_)
+            | AppError::Refused(_)),
+        ) => {
             let c = Chrome::new(prefs, uri);
-            let status = e.status();
+            let status = (e.status(), axum::response::AppendHeaders(e.headers()));
             let message = e.message(c.lang);
             staff_page(state, signed, &c, Some(message), None)
                 .await
-                .map(|r| (status, r).into_response())
+                .map(|r| (status.0, status.1, r).into_response())
         }
         Err(e) => Err(PageError::new(e, prefs, uri)),
     }
@@ -193,7 +149,7 @@ pub async fn staff_create(
     Extension(signed): Extension<Signed>,
     prefs: Prefs,
     uri: Uri,
-    Form(form): Form<NewStaff>,
+    FormBody(form): FormBody<NewStaff>,
 ) -> PageResult {
     let result = admin(&state)
         .create(&actor(&signed), &form)
@@ -235,7 +191,7 @@ pub async fn staff_grant(
     Path(id): Path<String>,
     prefs: Prefs,
     uri: Uri,
-    Form(form): Form<GrantForm>,
+    FormBody(form): FormBody<GrantForm>,
 ) -> PageResult {
     let result = match form.grant() {
         Ok(g) => admin(&state)
@@ -293,7 +249,7 @@ pub async fn staff_reset_password(
     Path(id): Path<String>,
     prefs: Prefs,
     uri: Uri,
-    Form(form): Form<PasswordForm>,
+    FormBody(form): FormBody<PasswordForm>,
 ) -> PageResult {
     let result = admin(&state)
         .reset_password(&actor(&signed), &id, &form.password)

@@ -3,8 +3,10 @@
 //! after the clerk has seen the authorization (window clerk), listed and withdrawn by the
 //! people concerned.
 
+use crate::admin_pages::{actor, admin};
 use crate::auth::Signed;
 use crate::error::{ApiError, AppError, OnField};
+use crate::extract::JsonBody;
 use crate::params::Prefs;
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -33,81 +35,43 @@ pub struct DelegationRequest {
     pub matters: Vec<String>,
 }
 
-/// Live delegations of acceptance (security administrator).
+/// Live delegations of acceptance within the security administrator's divisions.
 #[utoipa::path(get, path = "/api/v1/delegations", responses((status = 200, body = [Object])))]
 pub async fn list_delegations(
     State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
     prefs: Prefs,
 ) -> ApiResult<Json<Vec<StoredDelegation>>> {
-    Ok(Json(
-        state
-            .store
-            .delegations()
-            .await
-            .map_err(|e| ApiError(e.into(), prefs.lang))?,
-    ))
+    admin(&state)
+        .delegations(&actor(&signed))
+        .await
+        .map(Json)
+        .map_err(|e| ApiError(e, prefs.lang))
 }
 
-/// Lets a service place accept a department's matters (security administrator).
+/// Lets a service place accept a department's matters; both must lie in the security
+/// administrator's divisions.
 #[utoipa::path(post, path = "/api/v1/delegations", request_body = DelegationRequest,
-    responses((status = 201, body = Object), (status = 422, body = crate::api::ErrorBody)))]
+    responses((status = 201, body = Object), (status = 403, body = crate::api::ErrorBody), (status = 422, body = crate::api::ErrorBody)))]
 pub async fn add_delegation(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
     prefs: Prefs,
-    Json(req): Json<DelegationRequest>,
+    JsonBody(req): JsonBody<DelegationRequest>,
 ) -> ApiResult<(StatusCode, Json<StoredDelegation>)> {
-    let lang = prefs.lang;
-    let view = state.view.get();
-    if !view.departments.contains_key(req.department.trim()) {
-        return Err(ApiError(
-            AppError::invalid(
-                "department",
-                Message::new("invalid-unknown-department").text("value", &req.department),
-            ),
-            lang,
-        ));
-    }
-    if !view.places.contains_key(req.place.trim()) {
-        return Err(ApiError(
-            AppError::invalid(
-                "place",
-                Message::new("invalid-place").text("place", &req.place),
-            ),
-            lang,
-        ));
-    }
-    if let Some(bad) = req
-        .matters
-        .iter()
-        .find(|m| !view.by_base.contains_key(m.as_str()))
-    {
-        return Err(ApiError(
-            AppError::invalid("matters", Message::new("invalid-matter").text("code", bad)),
-            lang,
-        ));
-    }
     let delegation = Delegation {
         department: req.department.trim().to_string(),
         place: req.place.trim().to_string(),
         matters: req.matters,
     };
-    let mut record = signed.audit(
-        state.clock.now(),
-        AuditEvent::DelegationAdded,
-        Some(delegation.department.clone()),
-        Outcome::Success,
-    );
-    record.detail = format!("to {}", delegation.place);
-    let stored = state
-        .store
-        .add_delegation(&delegation, record)
+    let stored = admin(&state)
+        .add_delegation(&actor(&signed), delegation)
         .await
-        .map_err(|e| ApiError(e.into(), lang))?;
+        .map_err(|e| ApiError(e, prefs.lang))?;
     Ok((StatusCode::CREATED, Json(stored)))
 }
 
-/// Ends a delegation (security administrator).
+/// Ends a delegation within the security administrator's divisions.
 #[utoipa::path(delete, path = "/api/v1/delegations/{id}", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = crate::api::ErrorBody)))]
 pub async fn revoke_delegation(
@@ -116,17 +80,10 @@ pub async fn revoke_delegation(
     Path(id): Path<String>,
     prefs: Prefs,
 ) -> ApiResult<StatusCode> {
-    let record = signed.audit(
-        state.clock.now(),
-        AuditEvent::DelegationRevoked,
-        Some(id.clone()),
-        Outcome::Success,
-    );
-    state
-        .store
-        .revoke_delegation(&id, record)
+    admin(&state)
+        .revoke_delegation(&actor(&signed), &id)
         .await
-        .map_err(|e| ApiError(e.into(), prefs.lang))?;
+        .map_err(|e| ApiError(e, prefs.lang))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -161,7 +118,7 @@ pub async fn add_representation(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
     prefs: Prefs,
-    Json(req): Json<RepresentationRequest>,
+    JsonBody(req): JsonBody<RepresentationRequest>,
 ) -> ApiResult<(StatusCode, Json<StoredRepresentation>)> {
     let lang = prefs.lang;
     let fail = |e: AppError| ApiError(e, lang);

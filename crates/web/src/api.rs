@@ -46,7 +46,9 @@ use utoipa::{OpenApi, ToSchema};
         crate::account_api::revoke_grant,
         crate::account_api::disable_staff,
         crate::account_api::enable_staff,
-        crate::account_api::create_token,
+        crate::account_api::create_own_token,
+        crate::account_api::own_tokens,
+        crate::account_api::revoke_own_token,
         crate::account_api::list_tokens,
         crate::account_api::revoke_token,
         crate::account_api::audit,
@@ -88,8 +90,86 @@ use utoipa::{OpenApi, ToSchema};
 )]
 pub struct ApiDoc;
 
+/// The API document: the handlers' own descriptions, with the answers each route gives by
+/// its declaration in the route table added where a handler does not describe them: 401
+/// and 403 for routes that need a session or token, 403 for a refused CSRF check on a state
+/// change, 400, 413, 415 and 422 for a JSON body, and 429 where attempts are limited.
+pub fn document() -> utoipa::openapi::OpenApi {
+    use crate::auth::Access;
+    let mut doc = ApiDoc::openapi();
+    for route in crate::routes::route_info() {
+        let Some(item) = doc.paths.paths.get_mut(route.path) else {
+            continue;
+        };
+        let operation = match route.method {
+            "GET" => item.get.as_mut(),
+            "POST" => item.post.as_mut(),
+            "PUT" => item.put.as_mut(),
+            "DELETE" => item.delete.as_mut(),
+            _ => None,
+        };
+        let Some(operation) = operation else {
+            continue;
+        };
+        let mut answers: Vec<(&str, &str)> = Vec::new();
+        if route.access != Access::Public {
+            answers.push(("401", "未登录或会话已结束 (not signed in)"));
+            answers.push(("403", "无此权限 (not allowed)"));
+        }
+        if route.method != "GET" {
+            answers.push((
+                "403",
+                "跨站请求或缺少 CSRF 令牌 (cross-site, or no CSRF token)",
+            ));
+        }
+        if operation.request_body.is_some() {
+            answers.push(("400", "请求正文不是有效的 JSON (malformed JSON)"));
+            answers.push(("413", "请求正文过大 (body too large)"));
+            answers.push(("415", "请求正文不是 JSON (not JSON)"));
+            answers.push(("422", "字段无效 (invalid field)"));
+        }
+        if LIMITED.contains(&route.path) {
+            answers.push(("429", "尝试次数过多 (too many attempts)"));
+        }
+        for (status, description) in answers {
+            operation
+                .responses
+                .responses
+                .entry(status.to_string())
+                .or_insert_with(|| error_response(description));
+        }
+    }
+    doc
+}
+
+/// Routes whose attempts are limited per address.
+const LIMITED: &[&str] = &[
+    "/api/v1/session",
+    "/api/v1/session/second-factor",
+    "/api/v1/applicants",
+    "/api/v1/me/password",
+];
+
+fn error_response(
+    description: &str,
+) -> utoipa::openapi::RefOr<utoipa::openapi::response::Response> {
+    let content = utoipa::openapi::ContentBuilder::new()
+        .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
+        .build();
+    utoipa::openapi::ResponseBuilder::new()
+        .description(description)
+        .content("application/json", content)
+        .build()
+        .into()
+}
+
 pub async fn openapi() -> impl IntoResponse {
-    Json(ApiDoc::openapi())
+    static DOCUMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let body = DOCUMENT.get_or_init(|| serde_json::to_string(&document()).unwrap_or_default());
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body.as_str(),
+    )
 }
 
 /// An error: `{"error": {"code", "message", "field"}}`.
@@ -130,7 +210,8 @@ fn api(prefs: &Prefs) -> impl Fn(AppError) -> ApiError {
         ("life_event" = Option<String>, Query, description = "一件事主题，如 birth"),
         ("object" = Option<String>, Query, description = "person 或 organization"),
         ("division" = Option<String>, Query, description = "行政区划代码（含下级）"),
-        ("page" = Option<usize>, Query), ("per_page" = Option<usize>, Query, description = "1-100")),
+        ("page" = Option<usize>, Query, minimum = 1, maximum = 100000),
+        ("per_page" = Option<usize>, Query, minimum = 1, maximum = 100, description = "1-100")),
     responses((status = 200, body = MatterPage), (status = 400, body = ErrorBody)))]
 pub(crate) async fn list_matters(
     State(state): State<AppState>,
@@ -185,7 +266,7 @@ pub(crate) async fn get_matter(
 
 /// An implementation's full guide: in force today, or an exact `version`.
 #[utoipa::path(get, path = "/api/v1/implementations/{code}", tag = "catalog",
-    params(("code" = String, Path, description = "实施编码"), ("version" = Option<i64>, Query, description = "版本号；省略则为今日有效版本")),
+    params(("code" = String, Path, description = "实施编码"), ("version" = Option<i64>, Query, minimum = 1, maximum = 1000000, description = "版本号；省略则为今日有效版本")),
     responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn get_implementation(
     State(state): State<AppState>,
@@ -228,7 +309,7 @@ pub struct SearchResult {
 
 /// Searches matters by everyday words.
 #[utoipa::path(get, path = "/api/v1/search", tag = "catalog",
-    params(("q" = String, Query, description = "搜索词，最多 100 字"), ("limit" = Option<usize>, Query, description = "1-50")),
+    params(("q" = Option<String>, Query, max_length = 100, description = "搜索词，最多 100 字"), ("limit" = Option<usize>, Query, minimum = 1, maximum = 50, description = "1-50")),
     responses((status = 200, body = SearchResults), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub(crate) async fn search(
     State(state): State<AppState>,

@@ -5,6 +5,7 @@
 
 use crate::auth::Signed;
 use crate::error::AppError;
+use crate::extract::FormBody;
 use crate::pages::{render, render_guide, Chrome, PageError, PageResult};
 use crate::params::Prefs;
 use crate::state::AppState;
@@ -12,7 +13,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect};
-use axum::{Extension, Form};
+use axum::Extension;
 use chrono::NaiveDate;
 use onetrip_domain::access::{check, Permission, Scope};
 use onetrip_domain::audit::{AuditEvent, Outcome};
@@ -232,7 +233,7 @@ pub async fn save(
     Path(code): Path<String>,
     prefs: Prefs,
     uri: Uri,
-    Form(form): Form<DraftForm>,
+    FormBody(form): FormBody<DraftForm>,
 ) -> PageResult {
     let c = Chrome::new(prefs, &uri);
     let summary = crate::page_try!(c.clone(), in_scope(&state, &signed, &code).await);
@@ -325,7 +326,7 @@ pub async fn publish(
     Path(code): Path<String>,
     prefs: Prefs,
     uri: Uri,
-    Form(form): Form<PublishForm>,
+    FormBody(form): FormBody<PublishForm>,
 ) -> PageResult {
     let c = Chrome::new(prefs, &uri);
     crate::page_try!(c.clone(), in_scope(&state, &signed, &code).await);

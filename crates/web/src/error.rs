@@ -36,8 +36,16 @@ pub enum AppError {
     Csrf,
     /// 403: the password policy requires a new password before anything else.
     PasswordExpired,
+    /// 403: signed in and allowed the route, but this action is refused, and why.
+    Refused(Box<Message>),
+    /// 413: the body is larger than the route takes.
+    TooLarge,
+    /// 415: the body is not of the type the route takes (e.g. JSON).
+    UnsupportedMediaType,
     /// 429: too many attempts from this address; seconds to wait.
     TooMany(u64),
+    /// 429: sign-in from this address is paused after repeated failures; seconds to wait.
+    LockedOut(u64),
     /// 503: the database or index is not available.
     Unavailable(String),
     /// 500: logged, never shown.
@@ -53,6 +61,19 @@ pub trait OnField<T> {
 impl<T, E: Explain> OnField<T> for Result<T, E> {
     fn on_field(self, field: &str) -> Result<T, AppError> {
         self.map_err(|e| AppError::invalid(field, e.explain()))
+    }
+}
+
+impl From<onetrip_domain::access::GrantError> for AppError {
+    fn from(e: onetrip_domain::access::GrantError) -> Self {
+        use onetrip_domain::access::GrantError;
+        match e {
+            GrantError::AdministratorWithMatters => AppError::invalid("matters", e.explain()),
+            GrantError::AdministratorUnmask => AppError::invalid("unmask", e.explain()),
+            GrantError::SecondAdministrator
+            | GrantError::Duplicate
+            | GrantError::AdministratorWithBusinessRole => AppError::conflict("role", e.explain()),
+        }
     }
 }
 
@@ -116,10 +137,13 @@ impl AppError {
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Unauthorized | AppError::LoginFailed => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::Csrf | AppError::PasswordExpired => {
-                StatusCode::FORBIDDEN
-            }
-            AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Forbidden
+            | AppError::Csrf
+            | AppError::PasswordExpired
+            | AppError::Refused(_) => StatusCode::FORBIDDEN,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::TooMany(_) | AppError::LockedOut(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -137,7 +161,7 @@ impl AppError {
             AppError::Invalid { field, message } | AppError::Conflict { field, message } => lang
                 .say(
                     &Message::new("error-field")
-                        .label("field", format!("field-{field}"))
+                        .text("field", lang.field(field))
                         .text("message", lang.say(message)),
                 ),
             AppError::Unauthorized => lang.t("error-unauthorized").into_owned(),
@@ -145,8 +169,17 @@ impl AppError {
             AppError::Forbidden => lang.t("error-forbidden").into_owned(),
             AppError::Csrf => lang.t("error-csrf").into_owned(),
             AppError::PasswordExpired => lang.t("error-password-expired").into_owned(),
+            AppError::Refused(message) => lang.say(message),
+            AppError::TooLarge => lang.t("error-too-large").into_owned(),
+            AppError::UnsupportedMediaType => lang.t("error-media-type").into_owned(),
             AppError::TooMany(seconds) => lang
                 .t_n("error-too-many", usize::try_from(*seconds).unwrap_or(60))
+                .into_owned(),
+            AppError::LockedOut(seconds) => lang
+                .t_n(
+                    "error-locked-out",
+                    usize::try_from(seconds.div_ceil(60)).unwrap_or(15),
+                )
                 .into_owned(),
             AppError::Unavailable(_) => lang.t("error-unavailable").into_owned(),
             AppError::Internal(_) => lang.t("error-internal").into_owned(),
@@ -172,10 +205,41 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::Csrf => "csrf",
             AppError::PasswordExpired => "password_expired",
+            AppError::Refused(_) => "refused",
+            AppError::TooLarge => "too_large",
+            AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::TooMany(_) => "too_many_attempts",
+            AppError::LockedOut(_) => "locked_out",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }
+    }
+
+    /// 403 with the reason the action is refused.
+    pub fn refused(message: Message) -> Self {
+        AppError::Refused(Box::new(message))
+    }
+
+    /// Seconds a client should wait before trying again (`Retry-After`), if any.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::TooMany(s) | AppError::LockedOut(s) => Some((*s).max(1)),
+            AppError::Unavailable(_) => Some(1),
+            _ => None,
+        }
+    }
+
+    /// The response headers every rendering of this error carries.
+    pub fn headers(&self) -> Vec<(axum::http::HeaderName, axum::http::HeaderValue)> {
+        self.retry_after()
+            .map(|s| {
+                (
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(s),
+                )
+            })
+            .into_iter()
+            .collect()
     }
 
     pub fn field(&self) -> Option<&str> {
@@ -204,6 +268,8 @@ impl IntoResponse for ApiError {
         let body = serde_json::json!({
             "error": { "code": e.code(), "message": e.message(lang), "field": e.field() }
         });
-        (e.status(), axum::Json(body)).into_response()
+        let mut response = (e.status(), axum::Json(body)).into_response();
+        response.headers_mut().extend(e.headers());
+        response
     }
 }

@@ -133,6 +133,14 @@ impl Lang {
         }
     }
 
+    /// The name of a submitted field (`field-{name}`), or the name itself when it has no
+    /// translation (a JSON body may name any field).
+    pub fn field(self, name: &str) -> String {
+        LOCALES
+            .try_lookup(self.id(), &format!("field-{name}"))
+            .unwrap_or_else(|| name.to_string())
+    }
+
     /// A domain message in this language; labels among its arguments are translated first.
     pub fn say(self, message: &Message) -> String {
         let args: std::collections::HashMap<Cow<'static, str>, FluentValue<'static>> = message
@@ -303,7 +311,7 @@ mod tests {
     /// and the English one free of Chinese.
     #[test]
     fn every_validator_message_reads_in_every_language() {
-        use onetrip_domain::access::GrantError;
+        use onetrip_domain::access::{GrantError, Refusal};
         use onetrip_domain::auth::PasswordError;
         use onetrip_domain::credit_code::CreditCodeError;
         use onetrip_domain::message::Explain;
@@ -393,6 +401,21 @@ mod tests {
                 GrantError::SecondAdministrator,
                 GrantError::Duplicate,
                 GrantError::AdministratorWithMatters,
+                GrantError::AdministratorWithBusinessRole,
+                GrantError::AdministratorUnmask,
+            ]
+            .iter()
+            .map(Explain::explain),
+        );
+        all.extend(
+            [
+                Refusal::OutOfScope,
+                Refusal::OwnAccount,
+                Refusal::AdministratorAccount,
+                Refusal::ConsoleRole,
+                Refusal::DivisionOutOfScope,
+                Refusal::UnknownDivision,
+                Refusal::UnknownOrganization,
             ]
             .iter()
             .map(Explain::explain),

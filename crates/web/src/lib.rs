@@ -10,7 +10,9 @@ mod api;
 pub mod auth;
 mod catalog_pages;
 mod error;
+mod extract;
 pub mod i18n;
+pub mod layers;
 mod pages;
 mod params;
 mod people;
@@ -25,28 +27,21 @@ pub use auth::{AuthConfig, Security};
 pub use error::AppError;
 pub use state::{AppState, SystemClock, WebConfig};
 
-use axum::http::{header, HeaderValue};
+use axum::http::header;
 use axum::Router;
-use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Every route of the application.
 pub fn router(state: AppState) -> Router {
-    routes::build(&state)
+    let https = state.security.config.secure_cookies;
+    let router = routes::build(&state)
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(params::remember_prefs))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::csrf::csrf_guard,
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'"),
-        ))
-        .with_state(state)
+        .with_state(state);
+    layers::wrap(router, https)
 }
 
 /// The one stylesheet, built into the binary.

@@ -112,10 +112,12 @@ impl IntoResponse for PageError {
             status: e.status().as_u16(),
             message: e.message(c.lang),
         };
-        match page.render() {
+        let mut response = match page.render() {
             Ok(html) => (e.status(), Html(html)).into_response(),
             Err(_) => e.status().into_response(),
-        }
+        };
+        response.headers_mut().extend(e.headers());
+        response
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::auth::Signed;
 use crate::error::ApiError;
+use crate::extract::JsonBody;
 use crate::params::Prefs;
 use crate::people::{self, IdentityView, Lookup, PersonCard};
 use crate::state::AppState;
@@ -19,7 +20,7 @@ pub async fn lookup(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
     prefs: Prefs,
-    Json(query): Json<Lookup>,
+    JsonBody(query): JsonBody<Lookup>,
 ) -> ApiResult<Json<Vec<PersonCard>>> {
     people::lookup(&state, &signed, &query)
         .await

@@ -3,6 +3,7 @@
 
 use crate::auth::Signed;
 use crate::error::AppError;
+use crate::extract::FormBody;
 use crate::pages::{render, Chrome, PageError, PageResult};
 use crate::params::Prefs;
 use crate::people::{self, Lookup, PersonCard};
@@ -12,7 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::header::CACHE_CONTROL;
 use axum::http::Uri;
 use axum::response::IntoResponse;
-use axum::{Extension, Form};
+use axum::Extension;
 use onetrip_domain::person::DocumentKind;
 
 #[derive(Template)]
@@ -99,12 +100,12 @@ fn one_card(
 fn refused(e: AppError, signed: &Signed, c: Chrome, echo: LookupEcho) -> PageResult {
     match e {
         AppError::Invalid { .. } | AppError::NotFound(_) => {
-            let status = e.status();
+            let status = (e.status(), axum::response::AppendHeaders(e.headers()));
             let message = e.message(c.lang);
             let mut o = blank();
             o.error = Some(message);
             o.echo = echo;
-            page(signed, &c, o).map(|r| (status, r).into_response())
+            page(signed, &c, o).map(|r| (status.0, status.1, r).into_response())
         }
         e => Err(PageError(e, c)),
     }
@@ -120,7 +121,7 @@ pub async fn find(
     Extension(signed): Extension<Signed>,
     prefs: Prefs,
     uri: Uri,
-    Form(query): Form<Lookup>,
+    FormBody(query): FormBody<Lookup>,
 ) -> PageResult {
     let c = Chrome::new(prefs, &uri);
     match people::lookup(&state, &signed, &query).await {

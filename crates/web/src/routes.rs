@@ -11,12 +11,14 @@ use crate::{
 use axum::routing::{delete, get, post, MethodRouter};
 use onetrip_domain::access::Permission;
 
-/// One route: method, path (axum syntax), who may call it.
+/// One route: method, path (axum syntax), who may call it, and whether its answers may be
+/// cached (public catalog pages and static files; everything else is `no-store`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RouteInfo {
     pub method: &'static str,
     pub path: &'static str,
     pub access: Access,
+    pub cacheable: bool,
 }
 
 type Entry = (RouteInfo, MethodRouter<AppState>);
@@ -32,28 +34,32 @@ fn r(
             method,
             path,
             access,
+            cacheable: false,
         },
         handler,
     )
 }
 
-use Access::{Public, SecondFactor, SignedIn, Staff, Unmask};
+/// A public catalog page, API answer or static file: anyone may call it, and an answer
+/// to a request without a session may be cached.
+fn catalog(path: &'static str, handler: MethodRouter<AppState>) -> Entry {
+    let (mut info, handler) = r("GET", path, Access::Public, handler);
+    info.cacheable = true;
+    (info, handler)
+}
+
+use Access::{AnyStaff, Public, SecondFactor, SignedIn, Staff, Unmask};
 
 pub(crate) fn table() -> Vec<Entry> {
     vec![
         // The public hall.
-        r("GET", "/", Public, get(pages::home)),
-        r("GET", "/search", Public, get(pages::search)),
-        r("GET", "/matters", Public, get(pages::matters)),
-        r("GET", "/matter/{base_code}", Public, get(pages::matter)),
-        r("GET", "/guide/{code}", Public, get(pages::guide)),
-        r(
-            "GET",
-            "/guide/{code}/checklist",
-            Public,
-            get(pages::checklist),
-        ),
-        r("GET", "/catalog/check", Public, get(pages::check)),
+        catalog("/", get(pages::home)),
+        catalog("/search", get(pages::search)),
+        catalog("/matters", get(pages::matters)),
+        catalog("/matter/{base_code}", get(pages::matter)),
+        catalog("/guide/{code}", get(pages::guide)),
+        catalog("/guide/{code}/checklist", get(pages::checklist)),
+        catalog("/catalog/check", get(pages::check)),
         // One's own account.
         r("GET", "/login", Public, get(account_pages::login_form)),
         r("POST", "/login", Public, post(account_pages::login_submit)),
@@ -208,30 +214,18 @@ pub(crate) fn table() -> Vec<Entry> {
             get(account_api::audit_verify),
         ),
         // The JSON API: catalog.
-        r("GET", "/api/v1/matters", Public, get(api::list_matters)),
-        r(
-            "GET",
-            "/api/v1/matters/{base_code}",
-            Public,
-            get(api::get_matter),
-        ),
-        r(
-            "GET",
+        catalog("/api/v1/matters", get(api::list_matters)),
+        catalog("/api/v1/matters/{base_code}", get(api::get_matter)),
+        catalog(
             "/api/v1/implementations/{code}",
-            Public,
             get(api::get_implementation),
         ),
-        r("GET", "/api/v1/search", Public, get(api::search)),
-        r(
-            "GET",
-            "/api/v1/catalog/check",
-            Public,
-            get(api::catalog_check),
-        ),
-        r("GET", "/api/v1/departments", Public, get(api::departments)),
-        r("GET", "/api/v1/divisions", Public, get(api::divisions)),
-        r("GET", "/api/v1/places", Public, get(api::places)),
-        r("GET", "/api/v1/life-events", Public, get(api::life_events)),
+        catalog("/api/v1/search", get(api::search)),
+        catalog("/api/v1/catalog/check", get(api::catalog_check)),
+        catalog("/api/v1/departments", get(api::departments)),
+        catalog("/api/v1/divisions", get(api::divisions)),
+        catalog("/api/v1/places", get(api::places)),
+        catalog("/api/v1/life-events", get(api::life_events)),
         // The JSON API: accounts.
         r(
             "POST",
@@ -355,22 +349,41 @@ pub(crate) fn table() -> Vec<Entry> {
             post(account_api::enable_staff),
         ),
         r(
-            "POST",
-            "/api/v1/staff/{id}/tokens",
-            Staff(Permission::ManageStaff),
-            post(account_api::create_token),
-        ),
-        r(
             "GET",
             "/api/v1/staff/{id}/tokens",
             Staff(Permission::ManageStaff),
             get(account_api::list_tokens),
         ),
+        // One's own API tokens (staff).
         r(
             "POST",
-            "/admin/staff/{id}/tokens",
-            Staff(Permission::ManageStaff),
-            post(admin_pages::token_issue),
+            "/me/tokens",
+            AnyStaff,
+            post(account_pages::token_issue),
+        ),
+        r(
+            "POST",
+            "/me/tokens/{id}/revoke",
+            AnyStaff,
+            post(account_pages::token_revoke),
+        ),
+        r(
+            "GET",
+            "/api/v1/me/tokens",
+            AnyStaff,
+            get(account_api::own_tokens),
+        ),
+        r(
+            "POST",
+            "/api/v1/me/tokens",
+            AnyStaff,
+            post(account_api::create_own_token),
+        ),
+        r(
+            "DELETE",
+            "/api/v1/me/tokens/{id}",
+            AnyStaff,
+            delete(account_api::revoke_own_token),
         ),
         r(
             "POST",
@@ -428,10 +441,10 @@ pub(crate) fn table() -> Vec<Entry> {
             delete(agency_api::revoke_representation),
         ),
         // Documents and health.
-        r("GET", "/api/openapi.json", Public, get(api::openapi)),
+        catalog("/api/openapi.json", get(api::openapi)),
         r("GET", "/healthz", Public, get(|| async { "ok" })),
         r("GET", "/readyz", Public, get(api::readyz)),
-        r("GET", "/static/app.css", Public, get(crate::stylesheet)),
+        catalog("/static/app.css", get(crate::stylesheet)),
     ]
 }
 
@@ -445,6 +458,11 @@ pub(crate) fn build(state: &AppState) -> axum::Router<AppState> {
     let mut router = axum::Router::new();
     for (info, handler) in table() {
         let access = info.access;
+        let handler = if info.cacheable {
+            handler.route_layer(axum::middleware::from_fn(crate::layers::cacheable))
+        } else {
+            handler
+        };
         let guarded = handler.route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             move |st, req, next| guard(st, access, req, next),

@@ -88,6 +88,10 @@ pub enum GrantError {
     Duplicate,
     #[error("管理员角色须覆盖整个行政区划，不能限定事项")]
     AdministratorWithMatters,
+    #[error("担任系统管理员、安全管理员或审计管理员的账号不能再担任业务角色，业务账号也不能担任这三种管理员（三员分立）")]
+    AdministratorWithBusinessRole,
+    #[error("管理员角色不能查看完整的证件号码和手机号码")]
+    AdministratorUnmask,
 }
 
 impl Explain for GrantError {
@@ -96,14 +100,28 @@ impl Explain for GrantError {
             GrantError::SecondAdministrator => "invalid-grant-second-administrator",
             GrantError::Duplicate => "invalid-grant-duplicate",
             GrantError::AdministratorWithMatters => "invalid-grant-administrator-with-matters",
+            GrantError::AdministratorWithBusinessRole => {
+                "invalid-grant-administrator-with-business-role"
+            }
+            GrantError::AdministratorUnmask => "invalid-grant-administrator-unmask",
         })
     }
 }
 
-/// Checks a new grant against the ones the account already holds.
+/// Checks a new grant against the ones the account already holds: an administrator role
+/// (三员) is held alone, by an account with no business role and no other administrator role.
 pub fn admit(existing: &[Grant], new: &Grant) -> Result<(), GrantError> {
     if new.role.is_administrator() && !new.matters.is_empty() {
         return Err(GrantError::AdministratorWithMatters);
+    }
+    if new.role.is_administrator() && new.unmask {
+        return Err(GrantError::AdministratorUnmask);
+    }
+    if existing
+        .iter()
+        .any(|g| g.role.is_administrator() != new.role.is_administrator())
+    {
+        return Err(GrantError::AdministratorWithBusinessRole);
     }
     if new.role.is_administrator()
         && existing
@@ -228,8 +246,25 @@ mod tests {
         );
         assert_eq!(
             admit(&existing, &grant(Role::Handler, "331199", &[])),
+            Err(GrantError::AdministratorWithBusinessRole)
+        );
+        assert_eq!(
+            admit(
+                &[grant(Role::WindowClerk, "331199", &[])],
+                &grant(Role::SecurityAdmin, "331199", &[])
+            ),
+            Err(GrantError::AdministratorWithBusinessRole)
+        );
+        assert_eq!(
+            admit(
+                &[grant(Role::WindowClerk, "331199", &[])],
+                &grant(Role::Handler, "331199", &[])
+            ),
             Ok(())
         );
+        let mut unmasking = grant(Role::SecurityAdmin, "331199", &[]);
+        unmasking.unmask = true;
+        assert_eq!(admit(&[], &unmasking), Err(GrantError::AdministratorUnmask));
         assert_eq!(
             admit(&existing, &grant(Role::SystemAdmin, "331199", &[])),
             Err(GrantError::Duplicate)

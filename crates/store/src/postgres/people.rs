@@ -1,15 +1,17 @@
 //! Accounts, grants, sessions, tokens, audit log and data keys on PostgreSQL.
 
 use super::PgStore;
+use crate::people::lockout_record;
 use crate::{
-    Account, AccountKind, AccountStore, ApiToken, AuditEntry, AuditFilter, AuditStore,
-    FailureCount, GrantStore, KeyStore, NewAccount, PersonRecord, Session, SessionStage,
-    SessionStore, StoreError, StoredDataKey, StoredGrant,
+    Account, AccountKind, AccountStore, ApiToken, AuditEntry, AuditFilter, AuditStore, GrantStore,
+    KeyStore, LoginTrace, NewAccount, PersonRecord, Session, SessionStage, SessionStore,
+    StoreError, StoredDataKey, StoredGrant,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
 use onetrip_domain::access::{Grant, Role};
 use onetrip_domain::audit::{AuditEvent, AuditRecord, Outcome};
+use onetrip_domain::auth::lockout::{self, Consequence, Failures, LockPolicy, SourceRecord};
 use onetrip_domain::chain;
 use onetrip_domain::person::Assurance;
 use sqlx::postgres::PgRow;
@@ -27,7 +29,9 @@ fn need(s: &str, what: &str) -> Result<Uuid, StoreError> {
 
 const ACCOUNT_COLS: &str = "a.id AS a_id, a.kind, a.login, a.display_name, a.organization,
     a.password_hash, a.password_changed_at, a.totp_secret, a.totp_last_step, a.assurance,
-    a.failed_logins, a.locked_until, a.disabled_at, a.created_at AS a_created_at";
+    a.failed_logins, a.slowed_until, a.disabled_at, a.created_at AS a_created_at,
+    a.last_login_at, a.last_login_source, a.previous_login_at, a.previous_login_source,
+    a.failures_before_login";
 
 fn account_of(r: &PgRow) -> Result<Account, StoreError> {
     let kind: String = r.try_get("kind")?;
@@ -46,9 +50,18 @@ fn account_of(r: &PgRow) -> Result<Account, StoreError> {
         assurance: Assurance::from_key(&assurance)
             .ok_or_else(|| StoreError::Backend(format!("bad assurance {assurance}")))?,
         failed_logins: r.try_get("failed_logins")?,
-        locked_until: r.try_get("locked_until")?,
+        slowed_until: r.try_get("slowed_until")?,
         disabled_at: r.try_get("disabled_at")?,
         created_at: r.try_get("a_created_at")?,
+        last_login: LoginTrace::from_parts(
+            r.try_get("last_login_at")?,
+            r.try_get("last_login_source")?,
+        ),
+        previous_login: LoginTrace::from_parts(
+            r.try_get("previous_login_at")?,
+            r.try_get("previous_login_source")?,
+        ),
+        failures_before_login: r.try_get("failures_before_login")?,
     })
 }
 
@@ -316,65 +329,138 @@ impl AccountStore for PgStore {
             .collect()
     }
 
+    async fn login_source(
+        &self,
+        account_id: &str,
+        source: &str,
+    ) -> Result<Option<SourceRecord>, StoreError> {
+        let Some(id) = uid(account_id) else {
+            return Ok(None);
+        };
+        let row: Option<(i64, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> = sqlx::query_as(
+            "SELECT failures, locked_until, last_success_at FROM login_source
+             WHERE account_id = $1 AND source = $2",
+        )
+        .bind(id)
+        .bind(source)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(
+            row.map(|(failures, locked_until, last_success_at)| SourceRecord {
+                failures,
+                locked_until,
+                last_success_at,
+            }),
+        )
+    }
+
     async fn record_login_failure(
         &self,
-        id: &str,
-        max: i64,
-        lock_for: chrono::Duration,
+        account_id: &str,
+        source: &str,
+        policy: &LockPolicy,
         audit: AuditRecord,
-    ) -> Result<FailureCount, StoreError> {
-        let uuid = need(id, "account")?;
+    ) -> Result<Consequence, StoreError> {
+        let id = need(account_id, "account")?;
+        let at = audit.at.trunc_subsecs(6);
         let mut tx = self.pool.begin().await?;
-        let failed: i64 = sqlx::query_scalar(
-            "UPDATE account SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
+        sqlx::query(
+            "DELETE FROM login_source WHERE account_id = $1 AND last_success_at IS NULL
+               AND last_failure_at < $2 AND (locked_until IS NULL OR locked_until < $3)",
         )
-        .bind(uuid)
+        .bind(id)
+        .bind(at - policy.lock_for)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+        let from_source: i64 = sqlx::query_scalar(
+            "INSERT INTO login_source (account_id, source, failures, last_failure_at)
+             VALUES ($1, $2, 1, $3)
+             ON CONFLICT (account_id, source) DO UPDATE
+               SET failures = login_source.failures + 1, last_failure_at = $3
+             RETURNING failures",
+        )
+        .bind(id)
+        .bind(source)
+        .bind(at)
         .fetch_one(&mut *tx)
         .await?;
-        let at = audit.at;
-        let source = audit.source.clone();
+        let of_account: i64 = sqlx::query_scalar(
+            "UPDATE account SET failed_logins = failed_logins + 1 WHERE id = $1
+             RETURNING failed_logins",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let address = audit.source.clone();
         append_audit_in(&mut tx, audit).await?;
-        let mut locked_until = None;
-        if failed >= max {
-            let until = (at + lock_for).trunc_subsecs(6);
-            sqlx::query("UPDATE account SET locked_until = $1, failed_logins = 0 WHERE id = $2")
+        let counts = Failures {
+            from_source,
+            of_account,
+        };
+        let consequence = lockout::after_failure(counts, policy, at);
+        if let Some(until) = consequence.slow_account_until {
+            sqlx::query("UPDATE account SET slowed_until = $1 WHERE id = $2")
                 .bind(until)
-                .bind(uuid)
+                .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            locked_until = Some(until);
+        }
+        if let Some(until) = consequence.lock_source_until {
+            sqlx::query(
+                "UPDATE login_source SET locked_until = $1, failures = 0
+                 WHERE account_id = $2 AND source = $3",
+            )
+            .bind(until)
+            .bind(id)
+            .bind(source)
+            .execute(&mut *tx)
+            .await?;
             append_audit_in(
                 &mut tx,
-                AuditRecord {
-                    at,
-                    actor: None,
-                    source,
-                    event: AuditEvent::AccountLocked,
-                    object: Some(id.to_string()),
-                    outcome: Outcome::Success,
-                    detail: format!(
-                        "{failed} failures, locked until {}",
-                        crate::people::instant_text(until)
-                    ),
-                },
+                lockout_record(account_id, &address, at, counts, until),
             )
             .await?;
         }
         tx.commit().await?;
-        Ok(FailureCount {
-            failed_logins: failed,
-            locked_until,
-        })
+        Ok(consequence)
     }
 
-    async fn clear_login_failures(&self, id: &str) -> Result<(), StoreError> {
+    async fn record_login_success(
+        &self,
+        account_id: &str,
+        source: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let id = need(account_id, "account")?;
+        let at = at.trunc_subsecs(6);
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "UPDATE account SET failed_logins = 0, locked_until = NULL
-             WHERE id = $1 AND (failed_logins <> 0 OR locked_until IS NOT NULL)",
+            "INSERT INTO login_source (account_id, source, failures, last_success_at)
+             VALUES ($1, $2, 0, $3)
+             ON CONFLICT (account_id, source) DO UPDATE
+               SET failures = 0, locked_until = NULL, last_success_at = $3",
         )
-        .bind(need(id, "account")?)
-        .execute(&self.pool)
+        .bind(id)
+        .bind(source)
+        .bind(at)
+        .execute(&mut *tx)
         .await?;
+        let n = sqlx::query(
+            "UPDATE account SET failures_before_login = failed_logins, failed_logins = 0,
+                slowed_until = NULL, previous_login_at = last_login_at,
+                previous_login_source = last_login_source, last_login_at = $1,
+                last_login_source = $2
+             WHERE id = $3",
+        )
+        .bind(at)
+        .bind(source)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        changed(n, "account")?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -382,20 +468,33 @@ impl AccountStore for PgStore {
         &self,
         id: &str,
         hash: &str,
+        keep: Option<&str>,
         audit: AuditRecord,
     ) -> Result<(), StoreError> {
+        let uuid = need(id, "account")?;
         let mut tx = self.pool.begin().await?;
         let n = sqlx::query(
             "UPDATE account SET password_hash = $1, password_changed_at = $2,
-                failed_logins = 0, locked_until = NULL WHERE id = $3",
+                failed_logins = 0, slowed_until = NULL WHERE id = $3",
         )
         .bind(hash)
         .bind(audit.at.trunc_subsecs(6))
-        .bind(need(id, "account")?)
+        .bind(uuid)
         .execute(&mut *tx)
         .await?
         .rows_affected();
         changed(n, "account")?;
+        sqlx::query(
+            "UPDATE login_source SET failures = 0, locked_until = NULL WHERE account_id = $1",
+        )
+        .bind(uuid)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM session WHERE account_id = $1 AND id_hash IS DISTINCT FROM $2")
+            .bind(uuid)
+            .bind(keep)
+            .execute(&mut *tx)
+            .await?;
         append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
@@ -461,6 +560,9 @@ impl AccountStore for PgStore {
     ) -> Result<(), StoreError> {
         let uuid = need(id, "account")?;
         let mut tx = self.pool.begin().await?;
+        if disabled {
+            lock_security_admins(&mut tx).await?;
+        }
         let n = sqlx::query("UPDATE account SET disabled_at = $1 WHERE id = $2")
             .bind(disabled.then(|| audit.at.trunc_subsecs(6)))
             .bind(uuid)
@@ -473,11 +575,45 @@ impl AccountStore for PgStore {
                 .bind(uuid)
                 .execute(&mut *tx)
                 .await?;
+            let held: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM staff_grant WHERE account_id = $1
+                   AND role = 'security_admin' AND revoked_at IS NULL)",
+            )
+            .bind(uuid)
+            .fetch_one(&mut *tx)
+            .await?;
+            if held {
+                keep_a_security_admin(&mut tx).await?;
+            }
         }
         append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Locks the live `security_admin` grants, so that two changes at once cannot each leave
+/// the other's holder as the last one and together leave none.
+async fn lock_security_admins(conn: &mut PgConnection) -> Result<(), StoreError> {
+    sqlx::query("SELECT id FROM staff_grant WHERE role = 'security_admin' AND revoked_at IS NULL FOR UPDATE")
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Refuses a change that left no enabled account holding `security_admin` (called only
+/// when the change took that role from someone: a new installation has none at all).
+async fn keep_a_security_admin(conn: &mut PgConnection) -> Result<(), StoreError> {
+    let left: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM staff_grant g JOIN account a ON a.id = g.account_id
+         WHERE g.role = 'security_admin' AND g.revoked_at IS NULL AND a.disabled_at IS NULL",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if left == 0 {
+        return Err(StoreError::Conflict("last_security_admin".into()));
+    }
+    Ok(())
 }
 
 #[async_trait]
@@ -531,18 +667,38 @@ impl GrantStore for PgStore {
         Ok(stored)
     }
 
+    async fn grant(&self, grant_id: &str) -> Result<Option<StoredGrant>, StoreError> {
+        let Some(id) = uid(grant_id) else {
+            return Ok(None);
+        };
+        sqlx::query(
+            "SELECT id, account_id, role, division_code, matters, unmask, granted_by, granted_at
+             FROM staff_grant WHERE id = $1 AND revoked_at IS NULL",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(grant_of)
+        .transpose()
+    }
+
     async fn revoke_grant(&self, grant_id: &str, audit: AuditRecord) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        let n = sqlx::query(
-            "UPDATE staff_grant SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL",
+        lock_security_admins(&mut tx).await?;
+        let role: Option<String> = sqlx::query_scalar(
+            "UPDATE staff_grant SET revoked_at = $1, revoked_by = $2
+             WHERE id = $3 AND revoked_at IS NULL RETURNING role",
         )
         .bind(audit.at.trunc_subsecs(6))
         .bind(audit.actor.as_deref().and_then(uid))
         .bind(need(grant_id, "grant")?)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        changed(n, "grant")?;
+        .fetch_optional(&mut *tx)
+        .await?;
+        let role = role.ok_or_else(|| StoreError::NotFound("grant".into()))?;
+        if role == Role::SecurityAdmin.key() {
+            keep_a_security_admin(&mut tx).await?;
+        }
         append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
@@ -655,6 +811,20 @@ impl SessionStore for PgStore {
             .fetch_optional(&self.pool)
             .await?;
         row.map(|r| Ok((token_of(&r)?, account_of(&r)?)))
+            .transpose()
+    }
+
+    async fn token_by_id(&self, id: &str) -> Result<Option<ApiToken>, StoreError> {
+        let Some(id) = uid(id) else {
+            return Ok(None);
+        };
+        let sql = format!("SELECT {TOKEN_COLS} FROM api_token t WHERE t.id = $1");
+        sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(token_of)
             .transpose()
     }
 

@@ -71,10 +71,14 @@ impl SqliteStore {
 
     fn open_blocking(path: PathBuf) -> Result<SqliteStore, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
+            crate::files::private_dir(dir).map_err(|e| {
                 StoreError::Config(format!("无法创建数据目录 {}：{e}", dir.display()))
             })?;
         }
+        // The journal and shared-memory files SQLite makes beside it take this file's mode.
+        crate::files::private_file(&path).map_err(|e| {
+            StoreError::Config(format!("无法打开数据库文件 {}：{e}", path.display()))
+        })?;
         let mut conn = Connection::open(&path).map_err(|e| {
             StoreError::Config(format!("无法打开数据库文件 {}：{e}", path.display()))
         })?;

@@ -1,16 +1,17 @@
 //! Accounts, grants, sessions, tokens, audit log and data keys on SQLite.
 
 use super::SqliteStore;
-use crate::people::instant_text;
+use crate::people::{instant_text, lockout_record};
 use crate::{
-    Account, AccountKind, AccountStore, ApiToken, AuditEntry, AuditFilter, AuditStore,
-    FailureCount, GrantStore, KeyStore, NewAccount, PersonRecord, Session, SessionStage,
-    SessionStore, StoreError, StoredDataKey, StoredGrant,
+    Account, AccountKind, AccountStore, ApiToken, AuditEntry, AuditFilter, AuditStore, GrantStore,
+    KeyStore, LoginTrace, NewAccount, PersonRecord, Session, SessionStage, SessionStore,
+    StoreError, StoredDataKey, StoredGrant,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
 use onetrip_domain::access::{Grant, Role};
 use onetrip_domain::audit::{AuditEvent, AuditRecord, Outcome};
+use onetrip_domain::auth::lockout::{self, Consequence, Failures, LockPolicy, SourceRecord};
 use onetrip_domain::chain;
 use onetrip_domain::person::Assurance;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -27,72 +28,78 @@ fn opt_instant(s: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> {
 
 const ACCOUNT_COLS: &str = "a.id, a.kind, a.login, a.display_name, a.organization, a.password_hash,
     a.password_changed_at, a.totp_secret, a.totp_last_step, a.assurance, a.failed_logins,
-    a.locked_until, a.disabled_at, a.created_at";
+    a.slowed_until, a.disabled_at, a.created_at, a.last_login_at, a.last_login_source,
+    a.previous_login_at, a.previous_login_source, a.failures_before_login";
 
-type RawAccount = (
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<i64>,
-    String,
-    i64,
-    (Option<String>, Option<String>, String),
-);
+/// An account row as SQLite gives it, before instants and keys are parsed.
+struct RawAccount {
+    id: String,
+    kind: String,
+    login: String,
+    display_name: String,
+    organization: Option<String>,
+    password_hash: Option<String>,
+    password_changed_at: Option<String>,
+    totp_secret: Option<String>,
+    totp_last_step: Option<i64>,
+    assurance: String,
+    failed_logins: i64,
+    slowed_until: Option<String>,
+    disabled_at: Option<String>,
+    created_at: String,
+    last_login: (Option<String>, Option<String>),
+    previous_login: (Option<String>, Option<String>),
+    failures_before_login: i64,
+}
 
+/// The account columns ([`ACCOUNT_COLS`]) starting at column `at`.
 fn raw_account(r: &Row<'_>, at: usize) -> rusqlite::Result<RawAccount> {
-    Ok((
-        r.get(at)?,
-        r.get(at + 1)?,
-        r.get(at + 2)?,
-        r.get(at + 3)?,
-        r.get(at + 4)?,
-        r.get(at + 5)?,
-        r.get(at + 6)?,
-        r.get(at + 7)?,
-        r.get(at + 8)?,
-        r.get(at + 9)?,
-        r.get(at + 10)?,
-        (r.get(at + 11)?, r.get(at + 12)?, r.get(at + 13)?),
-    ))
+    Ok(RawAccount {
+        id: r.get(at)?,
+        kind: r.get(at + 1)?,
+        login: r.get(at + 2)?,
+        display_name: r.get(at + 3)?,
+        organization: r.get(at + 4)?,
+        password_hash: r.get(at + 5)?,
+        password_changed_at: r.get(at + 6)?,
+        totp_secret: r.get(at + 7)?,
+        totp_last_step: r.get(at + 8)?,
+        assurance: r.get(at + 9)?,
+        failed_logins: r.get(at + 10)?,
+        slowed_until: r.get(at + 11)?,
+        disabled_at: r.get(at + 12)?,
+        created_at: r.get(at + 13)?,
+        last_login: (r.get(at + 14)?, r.get(at + 15)?),
+        previous_login: (r.get(at + 16)?, r.get(at + 17)?),
+        failures_before_login: r.get(at + 18)?,
+    })
+}
+
+fn trace(raw: (Option<String>, Option<String>)) -> Result<Option<LoginTrace>, StoreError> {
+    Ok(LoginTrace::from_parts(opt_instant(raw.0)?, raw.1))
 }
 
 fn account_of(raw: RawAccount) -> Result<Account, StoreError> {
-    let (
-        id,
-        kind,
-        login,
-        display_name,
-        organization,
-        password_hash,
-        changed,
-        totp,
-        step,
-        assurance,
-        failed,
-        (locked, disabled, created),
-    ) = raw;
     Ok(Account {
-        id,
-        kind: AccountKind::from_key(&kind)
-            .ok_or_else(|| StoreError::Backend(format!("bad account kind {kind}")))?,
-        login,
-        display_name,
-        organization,
-        password_hash,
-        password_changed_at: opt_instant(changed)?,
-        totp_secret: totp,
-        totp_last_step: step,
-        assurance: Assurance::from_key(&assurance)
-            .ok_or_else(|| StoreError::Backend(format!("bad assurance {assurance}")))?,
-        failed_logins: failed,
-        locked_until: opt_instant(locked)?,
-        disabled_at: opt_instant(disabled)?,
-        created_at: instant(&created)?,
+        kind: AccountKind::from_key(&raw.kind)
+            .ok_or_else(|| StoreError::Backend(format!("bad account kind {}", raw.kind)))?,
+        id: raw.id,
+        login: raw.login,
+        display_name: raw.display_name,
+        organization: raw.organization,
+        password_hash: raw.password_hash,
+        password_changed_at: opt_instant(raw.password_changed_at)?,
+        totp_secret: raw.totp_secret,
+        totp_last_step: raw.totp_last_step,
+        assurance: Assurance::from_key(&raw.assurance)
+            .ok_or_else(|| StoreError::Backend(format!("bad assurance {}", raw.assurance)))?,
+        failed_logins: raw.failed_logins,
+        slowed_until: opt_instant(raw.slowed_until)?,
+        disabled_at: opt_instant(raw.disabled_at)?,
+        created_at: instant(&raw.created_at)?,
+        last_login: trace(raw.last_login)?,
+        previous_login: trace(raw.previous_login)?,
+        failures_before_login: raw.failures_before_login,
     })
 }
 
@@ -410,62 +417,113 @@ impl AccountStore for SqliteStore {
         .await
     }
 
+    async fn login_source(
+        &self,
+        account_id: &str,
+        source: &str,
+    ) -> Result<Option<SourceRecord>, StoreError> {
+        let (id, source) = (account_id.to_string(), source.to_string());
+        self.read_point(|c| {
+            let row: Option<(i64, Option<String>, Option<String>)> = c
+                .prepare_cached(
+                    "SELECT failures, locked_until, last_success_at FROM login_source
+                     WHERE account_id = ?1 AND source = ?2",
+                )?
+                .query_row([&id, &source], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            row.map(|(failures, locked, success)| {
+                Ok(SourceRecord {
+                    failures,
+                    locked_until: opt_instant(locked)?,
+                    last_success_at: opt_instant(success)?,
+                })
+            })
+            .transpose()
+        })
+    }
+
     async fn record_login_failure(
         &self,
-        id: &str,
-        max: i64,
-        lock_for: chrono::Duration,
+        account_id: &str,
+        source: &str,
+        policy: &LockPolicy,
         audit: AuditRecord,
-    ) -> Result<FailureCount, StoreError> {
-        let id = id.to_string();
+    ) -> Result<Consequence, StoreError> {
+        let (id, source, policy) = (account_id.to_string(), source.to_string(), *policy);
         self.write(move |conn| {
-            let failed: i64 = conn.query_row(
+            let at = audit.at.trunc_subsecs(6);
+            let now = instant_text(at);
+            conn.execute(
+                "DELETE FROM login_source WHERE account_id = ?1 AND last_success_at IS NULL
+                   AND last_failure_at < ?2 AND (locked_until IS NULL OR locked_until < ?3)",
+                params![id, instant_text(at - policy.lock_for), now],
+            )?;
+            let from_source: i64 = conn.query_row(
+                "INSERT INTO login_source (account_id, source, failures, last_failure_at)
+                 VALUES (?1, ?2, 1, ?3)
+                 ON CONFLICT (account_id, source) DO UPDATE
+                   SET failures = login_source.failures + 1, last_failure_at = ?3
+                 RETURNING failures",
+                params![id, source, now],
+                |r| r.get(0),
+            )?;
+            let of_account: i64 = conn.query_row(
                 "UPDATE account SET failed_logins = failed_logins + 1 WHERE id = ?1
                  RETURNING failed_logins",
                 [&id],
                 |r| r.get(0),
             )?;
-            let mut locked_until = None;
-            let at = audit.at;
-            let source = audit.source.clone();
+            let address = audit.source.clone();
             append_audit_in(conn, audit)?;
-            if failed >= max {
-                let until = (at + lock_for).trunc_subsecs(6);
+            let counts = Failures {
+                from_source,
+                of_account,
+            };
+            let consequence = lockout::after_failure(counts, &policy, at);
+            if let Some(until) = consequence.slow_account_until {
                 conn.execute(
-                    "UPDATE account SET locked_until = ?1, failed_logins = 0 WHERE id = ?2",
+                    "UPDATE account SET slowed_until = ?1 WHERE id = ?2",
                     params![instant_text(until), id],
                 )?;
-                locked_until = Some(until);
-                append_audit_in(
-                    conn,
-                    AuditRecord {
-                        at,
-                        actor: None,
-                        source,
-                        event: AuditEvent::AccountLocked,
-                        object: Some(id.clone()),
-                        outcome: Outcome::Success,
-                        detail: format!("{failed} failures, locked until {}", instant_text(until)),
-                    },
-                )?;
             }
-            Ok(FailureCount {
-                failed_logins: failed,
-                locked_until,
-            })
+            if let Some(until) = consequence.lock_source_until {
+                conn.execute(
+                    "UPDATE login_source SET locked_until = ?1, failures = 0
+                     WHERE account_id = ?2 AND source = ?3",
+                    params![instant_text(until), id, source],
+                )?;
+                append_audit_in(conn, lockout_record(&id, &address, at, counts, until))?;
+            }
+            Ok(consequence)
         })
         .await
     }
 
-    async fn clear_login_failures(&self, id: &str) -> Result<(), StoreError> {
-        let id = id.to_string();
+    async fn record_login_success(
+        &self,
+        account_id: &str,
+        source: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (id, source) = (account_id.to_string(), source.to_string());
         self.write(move |conn| {
+            let now = instant_text(at.trunc_subsecs(6));
             conn.execute(
-                "UPDATE account SET failed_logins = 0, locked_until = NULL
-                 WHERE id = ?1 AND (failed_logins <> 0 OR locked_until IS NOT NULL)",
-                [&id],
+                "INSERT INTO login_source (account_id, source, failures, last_success_at)
+                 VALUES (?1, ?2, 0, ?3)
+                 ON CONFLICT (account_id, source) DO UPDATE
+                   SET failures = 0, locked_until = NULL, last_success_at = ?3",
+                params![id, source, now],
             )?;
-            Ok(())
+            let n = conn.execute(
+                "UPDATE account SET failures_before_login = failed_logins, failed_logins = 0,
+                    slowed_until = NULL, previous_login_at = last_login_at,
+                    previous_login_source = last_login_source, last_login_at = ?1,
+                    last_login_source = ?2
+                 WHERE id = ?3",
+                params![now, source, id],
+            )?;
+            changed(n, "account")
         })
         .await
     }
@@ -474,16 +532,25 @@ impl AccountStore for SqliteStore {
         &self,
         id: &str,
         hash: &str,
+        keep: Option<&str>,
         audit: AuditRecord,
     ) -> Result<(), StoreError> {
-        let (id, hash) = (id.to_string(), hash.to_string());
+        let (id, hash, keep) = (id.to_string(), hash.to_string(), keep.map(str::to_string));
         self.write(move |conn| {
             let n = conn.execute(
                 "UPDATE account SET password_hash = ?1, password_changed_at = ?2,
-                    failed_logins = 0, locked_until = NULL WHERE id = ?3",
+                    failed_logins = 0, slowed_until = NULL WHERE id = ?3",
                 params![hash, instant_text(audit.at), id],
             )?;
             changed(n, "account")?;
+            conn.execute(
+                "UPDATE login_source SET failures = 0, locked_until = NULL WHERE account_id = ?1",
+                [&id],
+            )?;
+            conn.execute(
+                "DELETE FROM session WHERE account_id = ?1 AND id_hash IS NOT ?2",
+                params![id, keep],
+            )?;
             append_audit_in(conn, audit)?;
             Ok(())
         })
@@ -557,12 +624,36 @@ impl AccountStore for SqliteStore {
             changed(n, "account")?;
             if disabled {
                 conn.execute("DELETE FROM session WHERE account_id = ?1", [&id])?;
+                let held: bool = conn.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM staff_grant WHERE account_id = ?1
+                       AND role = 'security_admin' AND revoked_at IS NULL)",
+                    [&id],
+                    |r| r.get(0),
+                )?;
+                if held {
+                    keep_a_security_admin(conn)?;
+                }
             }
             append_audit_in(conn, audit)?;
             Ok(())
         })
         .await
     }
+}
+
+/// Refuses a change that left no enabled account holding `security_admin` (called only
+/// when the change took that role from someone: a new installation has none at all).
+fn keep_a_security_admin(conn: &Connection) -> Result<(), StoreError> {
+    let left: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM staff_grant g JOIN account a ON a.id = g.account_id
+         WHERE g.role = 'security_admin' AND g.revoked_at IS NULL AND a.disabled_at IS NULL",
+        [],
+        |r| r.get(0),
+    )?;
+    if left == 0 {
+        return Err(StoreError::Conflict("last_security_admin".into()));
+    }
+    Ok(())
 }
 
 fn grant_from(r: &Row<'_>) -> rusqlite::Result<RawGrant> {
@@ -656,15 +747,35 @@ impl GrantStore for SqliteStore {
         Ok(stored)
     }
 
+    async fn grant(&self, grant_id: &str) -> Result<Option<StoredGrant>, StoreError> {
+        let id = grant_id.to_string();
+        self.read_point(|c| {
+            c.prepare_cached(
+                "SELECT id, account_id, role, division_code, matters, unmask, granted_by, granted_at
+                 FROM staff_grant WHERE id = ?1 AND revoked_at IS NULL",
+            )?
+            .query_row([&id], grant_from)
+            .optional()?
+            .map(grant_of)
+            .transpose()
+        })
+    }
+
     async fn revoke_grant(&self, grant_id: &str, audit: AuditRecord) -> Result<(), StoreError> {
         let id = grant_id.to_string();
         self.write(move |conn| {
-            let n = conn.execute(
-                "UPDATE staff_grant SET revoked_at = ?1, revoked_by = ?2
-                 WHERE id = ?3 AND revoked_at IS NULL",
-                params![instant_text(audit.at), audit.actor, id],
-            )?;
-            changed(n, "grant")?;
+            let role: Option<String> = conn
+                .query_row(
+                    "UPDATE staff_grant SET revoked_at = ?1, revoked_by = ?2
+                     WHERE id = ?3 AND revoked_at IS NULL RETURNING role",
+                    params![instant_text(audit.at), audit.actor, id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let role = role.ok_or_else(|| StoreError::NotFound("grant".into()))?;
+            if role == Role::SecurityAdmin.key() {
+                keep_a_security_admin(conn)?;
+            }
             append_audit_in(conn, audit)?;
             Ok(())
         })
@@ -786,6 +897,18 @@ impl SessionStore for SqliteStore {
                 .query_row([&key], |r| Ok((token_from(r)?, raw_account(r, 8)?)))
                 .optional()?;
             row.map(|(t, a)| Ok((token_of(t)?, account_of(a)?))).transpose()
+        })
+    }
+
+    async fn token_by_id(&self, id: &str) -> Result<Option<ApiToken>, StoreError> {
+        let id = id.to_string();
+        self.read_point(|c| {
+            let sql = format!("SELECT {TOKEN_COLS} FROM api_token t WHERE t.id = ?1");
+            c.prepare_cached(&sql)?
+                .query_row([&id], token_from)
+                .optional()?
+                .map(token_of)
+                .transpose()
         })
     }
 

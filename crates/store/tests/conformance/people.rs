@@ -5,6 +5,7 @@ use super::each_backend;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use onetrip_domain::access::{Grant, Role};
 use onetrip_domain::audit::{AuditEvent, AuditRecord, Outcome};
+use onetrip_domain::auth::LockPolicy;
 use onetrip_domain::person::Assurance;
 use onetrip_store::{
     AccountKind, ApiToken, AuditFilter, NewAccount, PersonRecord, Session, SessionStage,
@@ -117,36 +118,46 @@ async fn accounts_are_unique_by_login_and_document() {
     .await;
 }
 
+const POLICY: LockPolicy = LockPolicy {
+    lock_after: 5,
+    lock_for: Duration::minutes(15),
+};
+
 #[tokio::test]
-async fn failures_lock_the_account_and_are_audited() {
+async fn failures_lock_one_address_slow_the_rest_and_success_tells_the_owner() {
     each_backend(|backend| async move {
         let (store, _dir) = fresh_store(backend).await.unwrap();
         let id = created(&store, staff("clerk")).await;
-        for i in 1..=4 {
-            let f = store
-                .record_login_failure(
-                    &id,
-                    5,
-                    Duration::minutes(15),
-                    audit(AuditEvent::LoginFailed, None),
-                )
-                .await
-                .unwrap();
-            assert_eq!(f.failed_logins, i);
-            assert_eq!(f.locked_until, None);
-        }
-        let f = store
-            .record_login_failure(
-                &id,
-                5,
-                Duration::minutes(15),
-                audit(AuditEvent::LoginFailed, None),
-            )
+        let (attacker, owner) = ("192.0.2.7", "198.51.100.9");
+        store
+            .record_login_success(&id, owner, t0() - Duration::days(1))
             .await
             .unwrap();
-        assert_eq!(f.locked_until, Some(t0() + Duration::minutes(15)));
+        for _ in 1..=4 {
+            let c = store
+                .record_login_failure(&id, attacker, &POLICY, audit(AuditEvent::LoginFailed, None))
+                .await
+                .unwrap();
+            assert_eq!(c.lock_source_until, None);
+        }
+        let c = store
+            .record_login_failure(&id, attacker, &POLICY, audit(AuditEvent::LoginFailed, None))
+            .await
+            .unwrap();
+        let until = t0() + Duration::minutes(15);
+        assert_eq!(c.lock_source_until, Some(until));
+        assert_eq!(c.slow_account_until, Some(t0() + Duration::seconds(1)));
+        let here = store.login_source(&id, attacker).await.unwrap().unwrap();
+        assert_eq!((here.failures, here.locked_until), (0, Some(until)));
+        let there = store.login_source(&id, owner).await.unwrap().unwrap();
+        assert_eq!(
+            there.locked_until, None,
+            "the owner's address is not locked"
+        );
+        assert!(there.last_success_at.is_some());
         let acc = store.account(&id).await.unwrap().unwrap();
-        assert_eq!(acc.locked_until, Some(t0() + Duration::minutes(15)));
+        assert_eq!(acc.failed_logins, 5);
+        assert_eq!(acc.slowed_until, Some(t0() + Duration::seconds(1)));
         let locked = store
             .audit_entries(&AuditFilter {
                 event: Some(AuditEvent::AccountLocked),
@@ -157,9 +168,41 @@ async fn failures_lock_the_account_and_are_audited() {
             .unwrap();
         assert_eq!(locked.len(), 1);
         assert_eq!(locked[0].record.object.as_deref(), Some(id.as_str()));
-        store.clear_login_failures(&id).await.unwrap();
+        assert_eq!(locked[0].record.source, "192.0.2.7");
+
+        store.record_login_success(&id, owner, t0()).await.unwrap();
+        let acc = store.account(&id).await.unwrap().unwrap();
+        assert_eq!((acc.failed_logins, acc.slowed_until), (0, None));
+        assert_eq!(acc.failures_before_login, 5, "the owner is told");
+        assert_eq!(acc.last_login.unwrap().at, t0());
+        assert_eq!(acc.previous_login.unwrap().at, t0() - Duration::days(1));
         assert_eq!(
-            store.account(&id).await.unwrap().unwrap().locked_until,
+            store
+                .login_source(&id, attacker)
+                .await
+                .unwrap()
+                .unwrap()
+                .locked_until,
+            Some(until),
+            "the attacker's address stays locked"
+        );
+        // A new password forgets every lock.
+        store
+            .set_password(
+                &id,
+                "$argon2id$new",
+                None,
+                audit(AuditEvent::PasswordChanged, None),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .login_source(&id, attacker)
+                .await
+                .unwrap()
+                .unwrap()
+                .locked_until,
             None
         );
     })
@@ -229,7 +272,43 @@ async fn the_database_refuses_a_second_administrator_role() {
             matches!(&second, Err(StoreError::Conflict(k)) if k == "administrator"),
             "{second:?}"
         );
-        // A non-administrator role beside it is allowed.
+        // Nor a business role beside it, nor an administrator role beside a business role.
+        let business = store
+            .add_grant(
+                &id,
+                &grant(Role::Handler),
+                audit(AuditEvent::GrantAdded, None),
+            )
+            .await;
+        assert!(
+            matches!(&business, Err(StoreError::Conflict(k)) if k == "administrator_alone"),
+            "{business:?}"
+        );
+        let clerk = created(&store, staff("clerk")).await;
+        store
+            .add_grant(
+                &clerk,
+                &grant(Role::WindowClerk),
+                audit(AuditEvent::GrantAdded, None),
+            )
+            .await
+            .unwrap();
+        let admin = store
+            .add_grant(
+                &clerk,
+                &grant(Role::AuditAdmin),
+                audit(AuditEvent::GrantAdded, None),
+            )
+            .await;
+        assert!(
+            matches!(&admin, Err(StoreError::Conflict(k)) if k == "administrator_alone"),
+            "{admin:?}"
+        );
+        store
+            .revoke_grant(&sys.id, audit(AuditEvent::GrantRevoked, None))
+            .await
+            .unwrap();
+        // Without an administrator role, a business role is allowed.
         store
             .add_grant(
                 &id,
@@ -241,24 +320,12 @@ async fn the_database_refuses_a_second_administrator_role() {
             )
             .await
             .unwrap();
-        store
-            .revoke_grant(&sys.id, audit(AuditEvent::GrantRevoked, None))
-            .await
-            .unwrap();
         assert!(matches!(
             store
                 .revoke_grant(&sys.id, audit(AuditEvent::GrantRevoked, None))
                 .await,
             Err(StoreError::NotFound(_))
         ));
-        store
-            .add_grant(
-                &id,
-                &grant(Role::AuditAdmin),
-                audit(AuditEvent::GrantAdded, None),
-            )
-            .await
-            .unwrap();
         let roles: Vec<Role> = store
             .grants_of(&id)
             .await
@@ -266,9 +333,67 @@ async fn the_database_refuses_a_second_administrator_role() {
             .into_iter()
             .map(|g| g.grant.role)
             .collect();
-        assert_eq!(roles, vec![Role::Handler, Role::AuditAdmin]);
+        assert_eq!(roles, vec![Role::Handler]);
         let handler = &store.grants_of(&id).await.unwrap()[0];
         assert_eq!(handler.grant.matters, vec!["000000000001".to_string()]);
+        assert_eq!(
+            store.grant(&handler.id).await.unwrap().as_ref(),
+            Some(handler)
+        );
+        assert_eq!(store.grant("not-an-id").await.unwrap(), None);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_last_security_administrator_stays() {
+    each_backend(|backend| async move {
+        let (store, _dir) = fresh_store(backend).await.unwrap();
+        let a = created(&store, staff("sec-a")).await;
+        let b = created(&store, staff("sec-b")).await;
+        let ga = store
+            .add_grant(
+                &a,
+                &grant(Role::SecurityAdmin),
+                audit(AuditEvent::GrantAdded, None),
+            )
+            .await
+            .unwrap();
+        let gb = store
+            .add_grant(
+                &b,
+                &grant(Role::SecurityAdmin),
+                audit(AuditEvent::GrantAdded, None),
+            )
+            .await
+            .unwrap();
+        // Two at once, each taking one of the two: at most one succeeds.
+        let (x, y) = tokio::join!(
+            store.revoke_grant(&ga.id, audit(AuditEvent::GrantRevoked, None)),
+            store.revoke_grant(&gb.id, audit(AuditEvent::GrantRevoked, None))
+        );
+        assert_eq!(u8::from(x.is_ok()) + u8::from(y.is_ok()), 1, "{x:?} {y:?}");
+        let last = if x.is_ok() { &b } else { &a };
+        let refused = store
+            .set_disabled(last, true, audit(AuditEvent::AccountDisabled, None))
+            .await;
+        assert!(
+            matches!(&refused, Err(StoreError::Conflict(k)) if k == "last_security_admin"),
+            "{refused:?}"
+        );
+        assert!(store
+            .account(last)
+            .await
+            .unwrap()
+            .unwrap()
+            .disabled_at
+            .is_none());
+        // Other accounts are disabled as before.
+        let clerk = created(&store, staff("clerk")).await;
+        store
+            .set_disabled(&clerk, true, audit(AuditEvent::AccountDisabled, None))
+            .await
+            .unwrap();
     })
     .await;
 }
@@ -326,6 +451,33 @@ async fn sessions_step_up_and_end_when_the_account_is_disabled() {
         assert_eq!(s.last_seen_at, t0() + Duration::minutes(5));
         store
             .create_session(session("h4", &id, SessionStage::Complete), None)
+            .await
+            .unwrap();
+        // A new password ends every other session of the account.
+        store
+            .create_session(session("h5", &id, SessionStage::Complete), None)
+            .await
+            .unwrap();
+        store
+            .set_password(
+                &id,
+                "$argon2id$new",
+                Some("h4"),
+                audit(AuditEvent::PasswordChanged, Some(&id)),
+            )
+            .await
+            .unwrap();
+        assert!(
+            store.session("h5").await.unwrap().is_none(),
+            "another session ends"
+        );
+        assert!(store.session("h2").await.unwrap().is_none());
+        assert!(
+            store.session("h4").await.unwrap().is_some(),
+            "the changer's own stays"
+        );
+        store
+            .create_session(session("h2", &id, SessionStage::Complete), None)
             .await
             .unwrap();
         store

@@ -1,7 +1,7 @@
 //! CSRF protection for every state-changing request: a request from a foreign origin is
 //! refused; a request that carries a session cookie must also carry that session's token,
-//! in the `X-CSRF-Token` header or a `csrf` form field. Requests with an API token carry
-//! no cookie and need neither.
+//! in the `X-CSRF-Token` header or a `csrf` form field. Only a request that authenticates
+//! with a valid API token needs no CSRF token, and its cookies are then ignored.
 
 use crate::auth::{guard, session};
 use crate::error::AppError;
@@ -46,8 +46,14 @@ pub async fn csrf_guard(State(state): State<AppState>, request: Request, next: N
     if !same_origin(&parts) {
         return guard::refuse(&parts, AppError::Csrf);
     }
-    if parts.headers.contains_key(header::AUTHORIZATION) {
-        return next.run(Request::from_parts(parts, body)).await;
+    let mut parts = parts;
+    match guard::token_holder(&state, &parts).await {
+        Ok(Some(_)) => {
+            parts.headers.remove(header::COOKIE);
+            return next.run(Request::from_parts(parts, body)).await;
+        }
+        Ok(None) => {}
+        Err(e) => return guard::refuse(&parts, e),
     }
     let Some(id) = session::session_cookie(&parts, &state.security) else {
         return next.run(Request::from_parts(parts, body)).await;

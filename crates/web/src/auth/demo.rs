@@ -79,6 +79,21 @@ pub const DEMO_STAFF: &[(&str, &str, &str, Role, &str)] = &[
         Role::AuditAdmin,
         "331199",
     ),
+    // 石门镇's own hall: a township security administrator and a window clerk.
+    (
+        "shimen.security",
+        "石磊",
+        "331199101-centre",
+        Role::SecurityAdmin,
+        "331199101",
+    ),
+    (
+        "shimen.window",
+        "石小燕",
+        "331199101-centre",
+        Role::WindowClerk,
+        "331199101",
+    ),
 ];
 
 /// The demo applicant: a resident of 青溪县 (fictional division code 331199).
@@ -93,10 +108,7 @@ pub async fn seed(
     if !store.staff_accounts().await?.is_empty() {
         return Ok(0);
     }
-    let actor = Actor {
-        id: "demo".into(),
-        source: "console".into(),
-    };
+    let actor = Actor::console("demo", "console");
     let admin = StaffAdmin {
         store,
         clock,

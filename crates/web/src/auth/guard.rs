@@ -25,6 +25,8 @@ pub enum Access {
     SecondFactor,
     /// Any signed-in account (handlers check that objects are the caller's own).
     SignedIn,
+    /// Any signed-in staff account, whatever it holds (its own things only).
+    AnyStaff,
     /// Staff holding this permission in some grant (handlers check the object's scope).
     Staff(Permission),
     /// Staff whose grant allows seeing personal numbers in full (each view is recorded).
@@ -59,9 +61,12 @@ impl Signed {
             .unwrap_or_default()
     }
 
-    /// Whether some grant lets the holder see personal numbers in full.
+    /// Whether some business grant lets the holder see personal numbers in full (an
+    /// administrator role never does).
     pub fn may_unmask(&self) -> bool {
-        self.grants.iter().any(|g| g.unmask)
+        self.grants
+            .iter()
+            .any(|g| g.unmask && !g.role.is_administrator())
     }
 
     /// An audit record with this principal as the actor.
@@ -116,22 +121,32 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
+/// The live token a request's `Authorization: Bearer` names and its enabled account, if
+/// any: `None` when there is no bearer token or it does not work.
+pub async fn token_holder(
+    state: &AppState,
+    parts: &Parts,
+) -> Result<Option<(onetrip_store::ApiToken, Account)>, AppError> {
+    let Some(token) = bearer(&parts.headers) else {
+        return Ok(None);
+    };
+    let now = state.clock.now();
+    Ok(state
+        .store
+        .token(&onetrip_vault::secret_hash(token))
+        .await?
+        .filter(|(t, a)| t.expires_at.is_none_or(|e| e > now) && a.disabled_at.is_none()))
+}
+
 /// Resolves the caller from the session cookie or an API token.
 pub async fn resolve(state: &AppState, parts: &Parts) -> Result<Option<Signed>, AppError> {
     let security = &state.security;
     let source = client::client_ip(parts, &security.config.trusted_proxies).to_string();
     let now = state.clock.now();
-    if let Some(token) = bearer(&parts.headers) {
-        let Some((t, account)) = state
-            .store
-            .token(&onetrip_vault::secret_hash(token))
-            .await?
-        else {
+    if bearer(&parts.headers).is_some() {
+        let Some((t, account)) = token_holder(state, parts).await? else {
             return Err(AppError::Unauthorized);
         };
-        if t.expires_at.is_some_and(|e| e <= now) || account.disabled_at.is_some() {
-            return Err(AppError::Unauthorized);
-        }
         let grants = state
             .store
             .grants_of(&account.id)
@@ -219,6 +234,11 @@ pub async fn guard(
         },
         Access::SignedIn => match complete {
             Some(_) => Ok(()),
+            None => Err(AppError::Unauthorized),
+        },
+        Access::AnyStaff => match complete {
+            Some(s) if s.is_staff() => Ok(()),
+            Some(_) => Err(AppError::Forbidden),
             None => Err(AppError::Unauthorized),
         },
         Access::Staff(permission) => match complete {

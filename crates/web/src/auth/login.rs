@@ -8,6 +8,7 @@ use crate::error::{AppError, OnField};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use onetrip_domain::audit::{AuditEvent, AuditRecord, Outcome};
+use onetrip_domain::auth::lockout::{self, Attempt, LockPolicy};
 use onetrip_domain::auth::TotpSecret;
 use onetrip_domain::message::Message;
 use onetrip_domain::person::{
@@ -27,8 +28,13 @@ const TOTP_CONTEXT: &str = "account.totp";
 pub enum LoginStep {
     /// Signed in (applicants).
     Complete { cookie: String },
-    /// Staff: the second factor is due; `enrol` when none is set up yet.
-    SecondFactor { cookie: String, enrol: bool },
+    /// Staff: the second factor is due (with the CSRF token of the half-signed-in
+    /// session); `enrol` when none is set up yet.
+    SecondFactor {
+        cookie: String,
+        csrf: String,
+        enrol: bool,
+    },
 }
 
 fn record(
@@ -77,7 +83,49 @@ async fn find_account(state: &AppState, login: &str) -> Result<Option<Account>, 
     Ok(None)
 }
 
-/// Checks a password. Every failure looks the same to the caller.
+/// The lockout settings of the configuration.
+fn lock_policy(state: &AppState) -> LockPolicy {
+    LockPolicy {
+        lock_after: state.security.config.lock_after,
+        lock_for: state.security.config.lock_for,
+    }
+}
+
+/// Whether an attempt on the account from `source` may be checked at all.
+async fn attempt(state: &AppState, account: &Account, source: &str) -> Result<Attempt, AppError> {
+    let record = state
+        .store
+        .login_source(&account.id, &lockout::source_key(source))
+        .await?;
+    Ok(lockout::admit(
+        account.slowed_until,
+        record.as_ref(),
+        state.clock.now(),
+    ))
+}
+
+/// Counts a wrong password or code from `source` against the account.
+async fn failed(
+    state: &AppState,
+    account: &Account,
+    source: &str,
+    audit: AuditRecord,
+) -> Result<(), AppError> {
+    state
+        .store
+        .record_login_failure(
+            &account.id,
+            &lockout::source_key(source),
+            &lock_policy(state),
+            audit,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Checks a password. Every failure looks the same to the caller, and costs the same:
+/// one Argon2 evaluation, against the decoy when the account is unknown, disabled, or
+/// may not be tried from this address just now.
 pub async fn password_login(
     state: &AppState,
     login: &str,
@@ -91,6 +139,7 @@ pub async fn password_login(
         .map_err(|_| AppError::Unavailable("password hashing is saturated".into()))?
         .map_err(|_| AppError::Unavailable("password hashing is closed".into()))?;
     let now = state.clock.now();
+    let address = source.to_string();
     let account = find_account(state, login).await?;
     let Some(account) = account else {
         let pw = password.to_string();
@@ -109,21 +158,26 @@ pub async fn password_login(
             .await?;
         return Err(AppError::LoginFailed);
     };
-    let locked = account.locked_until.is_some_and(|t| t > now);
+    let refused = match attempt(state, &account, &address).await? {
+        _ if account.disabled_at.is_some() => Some("disabled"),
+        Attempt::LockedHere { .. } => Some("locked for this address"),
+        Attempt::Slowed { .. } => Some("slowed: unfamiliar address"),
+        Attempt::Allowed => None,
+    };
     let stored = account.password_hash.clone().unwrap_or_default();
     let pw = password.to_string();
     let hasher = security.hasher.clone();
+    let checked = refused.is_none();
     let matches = tokio::task::spawn_blocking(move || {
-        if locked {
-            hasher.verify_decoy(&pw)
-        } else {
+        if checked {
             hasher.verify(&pw, &stored)
+        } else {
+            hasher.verify_decoy(&pw)
         }
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?;
-    if locked || account.disabled_at.is_some() {
-        let why = if locked { "locked" } else { "disabled" };
+    if let Some(why) = refused {
         state
             .store
             .append_audit(record(
@@ -138,41 +192,36 @@ pub async fn password_login(
         return Err(AppError::LoginFailed);
     }
     if !matches {
-        state
-            .store
-            .record_login_failure(
-                &account.id,
-                security.config.lock_after,
-                security.config.lock_for,
-                record(
-                    now,
-                    source,
-                    AuditEvent::LoginFailed,
-                    Some(&account.id),
-                    Outcome::Failure,
-                    "wrong password",
-                ),
-            )
-            .await?;
+        let audit = record(
+            now,
+            source,
+            AuditEvent::LoginFailed,
+            Some(&account.id),
+            Outcome::Failure,
+            "wrong password",
+        );
+        failed(state, &account, &address, audit).await?;
         return Err(AppError::LoginFailed);
     }
-    state.store.clear_login_failures(&account.id).await?;
     match account.kind {
         AccountKind::Applicant => {
             let cookie = signed_in(state, &account, source, "password").await?;
             Ok(LoginStep::Complete { cookie })
         }
+        // Failures are forgotten only when the second factor completes the sign-in.
         AccountKind::Staff => {
             let (cookie, s) = session::new_session(
                 &account,
                 SessionStage::SecondFactor,
-                &source.to_string(),
+                &address,
                 now,
                 security,
             )?;
+            let csrf = s.csrf_token.clone();
             state.store.create_session(s, None).await?;
             Ok(LoginStep::SecondFactor {
                 cookie,
+                csrf,
                 enrol: account.totp_secret.is_none(),
             })
         }
@@ -202,18 +251,27 @@ fn pending_context(signed: &Signed) -> String {
 }
 
 /// Checks the second factor (enrolling it first if `pending` carries a new secret) and
-/// completes the login with a new session id. A wrong code counts as a failed login.
+/// completes the login with a new session id. A wrong code counts as a failed login, and
+/// a lock on the account from this address stops it as it stops a password.
 pub async fn second_factor(
     state: &AppState,
     signed: &Signed,
     code: &str,
     pending: Option<&str>,
-) -> Result<String, AppError> {
+) -> Result<SignedIn, AppError> {
     let security = &state.security;
     let source: IpAddr = signed.source.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
     security.limiter.take(source).map_err(AppError::TooMany)?;
     let now = state.clock.now();
     let account = &signed.account;
+    // The lock holds at this step too: a session opened before it does not get past it.
+    match attempt(state, account, &signed.source).await? {
+        Attempt::Allowed => {}
+        Attempt::LockedHere { until } | Attempt::Slowed { until } => {
+            let seconds = u64::try_from((until - now).num_seconds()).unwrap_or(1);
+            return Err(AppError::LockedOut(seconds.max(1)));
+        }
+    }
     let (secret, enrolling) = match (&account.totp_secret, pending) {
         (Some(sealed), _) => (security.cipher.open_field(TOTP_CONTEXT, sealed)?, false),
         (None, Some(p)) => (
@@ -248,15 +306,7 @@ pub async fn second_factor(
             "wrong or reused code",
         );
         audit.actor = Some(account.id.clone());
-        state
-            .store
-            .record_login_failure(
-                &account.id,
-                security.config.lock_after,
-                security.config.lock_for,
-                audit,
-            )
-            .await?;
+        failed(state, account, &signed.source, audit).await?;
         return Err(AppError::invalid("code", Message::new("invalid-totp-code")));
     };
     if enrolling {
@@ -297,11 +347,24 @@ pub async fn second_factor(
         Outcome::Success,
     );
     audit.detail = "password + totp".into();
+    let csrf = new.csrf_token.clone();
     state.store.replace_session(&old, new, Some(audit)).await?;
-    Ok(cookie)
+    state
+        .store
+        .record_login_success(&account.id, &lockout::source_key(&signed.source), now)
+        .await?;
+    Ok(SignedIn { cookie, csrf })
 }
 
-/// Changes the caller's own password after checking the current one.
+/// A complete sign-in: the session cookie and the new session's CSRF token.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+/// Changes the caller's own password after checking the current one; the account's other
+/// sessions end.
 pub async fn change_password(
     state: &AppState,
     signed: &Signed,
@@ -358,11 +421,13 @@ pub async fn change_password(
             Message::new("invalid-current-password"),
         ));
     };
+    let keep = signed.session.as_ref().map(|s| s.id_hash.as_str());
     state
         .store
         .set_password(
             &account.id,
             &hash,
+            keep,
             signed.audit(
                 now,
                 AuditEvent::PasswordChanged,
@@ -608,5 +673,9 @@ pub(crate) async fn signed_in(
     );
     audit.actor = Some(account.id.clone());
     state.store.create_session(s, Some(audit)).await?;
+    state
+        .store
+        .record_login_success(&account.id, &lockout::source_key(&source.to_string()), now)
+        .await?;
     Ok(cookie)
 }

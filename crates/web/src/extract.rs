@@ -1,0 +1,132 @@
+//! Request bodies whose refusals speak the caller's language: a JSON body that is missing,
+//! of another type, too large or malformed is answered as the documented JSON error
+//! (415, 413, 400 or 422 naming the field), a form on a page as an error page.
+
+use crate::error::{ApiError, AppError};
+use crate::pages::{Chrome, PageError};
+use crate::params::Prefs;
+use axum::extract::rejection::{FormRejection, JsonRejection};
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use onetrip_domain::message::Message;
+use serde::de::DeserializeOwned;
+
+/// A JSON request body for the API.
+pub struct JsonBody<T>(pub T);
+
+/// A form body for a page.
+pub struct FormBody<T>(pub T);
+
+impl<S, T> FromRequest<S> for JsonBody<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = request.into_parts();
+        let lang = Prefs::of(&parts).lang;
+        match axum::Json::<T>::from_request(Request::from_parts(parts, body), state).await {
+            Ok(axum::Json(value)) => Ok(JsonBody(value)),
+            Err(rejection) => Err(ApiError(json_refusal(&rejection), lang)),
+        }
+    }
+}
+
+impl<S, T> FromRequest<S> for FormBody<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = request.into_parts();
+        let chrome = Chrome::new(Prefs::of(&parts), &parts.uri);
+        match axum::Form::<T>::from_request(Request::from_parts(parts, body), state).await {
+            Ok(axum::Form(value)) => Ok(FormBody(value)),
+            Err(rejection) => Err(PageError(form_refusal(&rejection), chrome)),
+        }
+    }
+}
+
+/// The field a deserializer's message names: `missing field `x``, or the path before the
+/// first `: ` that `serde_path_to_error` puts in front of the reason.
+fn field_of(detail: &str) -> String {
+    if let Some(rest) = detail.split("missing field `").nth(1) {
+        return rest.split('`').next().unwrap_or("body").to_string();
+    }
+    let reason = detail.rsplit("target type: ").next().unwrap_or(detail);
+    match reason.split_once(": ") {
+        Some((path, _))
+            if !path.is_empty()
+                && path
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']')) =>
+        {
+            path.to_string()
+        }
+        _ => "body".to_string(),
+    }
+}
+
+/// A JSON body's refusal as the API answers it.
+fn json_refusal(rejection: &JsonRejection) -> AppError {
+    let detail = rejection.body_text();
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType,
+        JsonRejection::JsonDataError(_) => AppError::invalid(
+            &field_of(&detail),
+            Message::new("invalid-json-field").text("detail", short(&detail)),
+        ),
+        JsonRejection::JsonSyntaxError(_) => AppError::bad_request(
+            "body",
+            Message::new("invalid-json").text("detail", short(&detail)),
+        ),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
+        _ => AppError::bad_request(
+            "body",
+            Message::new("invalid-json").text("detail", short(&detail)),
+        ),
+    }
+}
+
+/// A form's refusal as a page answers it.
+fn form_refusal(rejection: &FormRejection) -> AppError {
+    match rejection {
+        FormRejection::InvalidFormContentType(_) => AppError::UnsupportedMediaType,
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
+        other => AppError::bad_request(
+            "body",
+            Message::new("invalid-form").text("detail", short(&other.body_text())),
+        ),
+    }
+}
+
+/// The deserializer's reason without axum's preamble, at most 200 characters.
+fn short(detail: &str) -> String {
+    let reason = detail.rsplit("target type: ").next().unwrap_or(detail);
+    reason.chars().take(200).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_of;
+
+    #[test]
+    fn the_field_at_fault_is_named() {
+        assert_eq!(
+            field_of("Failed to deserialize the JSON body into the target type: missing field `login` at line 1 column 2"),
+            "login"
+        );
+        assert_eq!(
+            field_of("Failed to deserialize the JSON body into the target type: days: invalid type: string \"x\", expected u32 at line 1 column 12"),
+            "days"
+        );
+        assert_eq!(
+            field_of("Failed to deserialize the JSON body into the target type: invalid type: integer `1`, expected a map"),
+            "body"
+        );
+    }
+}
