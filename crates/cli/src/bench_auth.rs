@@ -28,6 +28,85 @@ pub struct Args {
     pub iterations: u32,
 }
 
+/// The demo county and its accounts in a fresh SQLite database under `dir`, served by an
+/// in-process application with the given security settings.
+async fn demo_app(
+    dir: &tempfile::TempDir,
+    file: &str,
+    config: AuthConfig,
+) -> anyhow::Result<(SharedStore, Arc<Security>, AppState)> {
+    let store: SharedStore =
+        onetrip_store::open(&format!("sqlite://{}", dir.path().join(file).display())).await?;
+    crate::demo::load(&store).await?;
+    let keys = onetrip_vault::KeyFile::generate()?;
+    let security: Arc<Security> = Security::open(&store, &keys, config).await?;
+    onetrip_web::auth::demo::seed(&store, &SystemClock, &security)
+        .await
+        .map_err(|e| anyhow!("{}", e.message(onetrip_web::i18n::Lang::ZhHans)))?;
+    let web = WebConfig {
+        search_dir: None,
+        synonyms: crate::demo::synonyms().to_string(),
+        refresh_every: Duration::from_secs(3600),
+    };
+    let state =
+        AppState::start(store.clone(), Arc::new(SystemClock), web, security.clone()).await?;
+    Ok((store, security, state))
+}
+
+/// A refused sign-in must not tell whether the account exists: times the real login path
+/// (production hashing) for wrong passwords to known accounts and for unknown accounts,
+/// spread over the demo staff so that no lock or slowdown changes the path taken.
+async fn failed_logins(
+    dir: &tempfile::TempDir,
+    params: PasswordParams,
+    n: u32,
+) -> anyhow::Result<()> {
+    let config = AuthConfig {
+        password: params,
+        attempts_per_minute: 100_000,
+        ..AuthConfig::default()
+    };
+    let (_, security, state) = demo_app(dir, "logins.sqlite3", config).await?;
+    let logins: Vec<&str> = onetrip_web::auth::demo::DEMO_STAFF
+        .iter()
+        .map(|s| s.0)
+        .collect();
+    let n = n.min(4 * logins.len() as u32);
+    let timed = |who: &dyn Fn(u32) -> String| {
+        let state = state.clone();
+        let security = security.clone();
+        let names: Vec<String> = (0..n).map(who).collect();
+        async move {
+            let mut times = Vec::new();
+            let before = security.hasher.evaluations();
+            for (i, name) in names.iter().enumerate() {
+                let source = std::net::IpAddr::from([10, 9, (i / 250) as u8, (i % 250) as u8 + 1]);
+                let t = Instant::now();
+                let refused =
+                    onetrip_web::auth::login::password_login(&state, name, "not-it-at-all", source)
+                        .await;
+                if !matches!(refused, Err(onetrip_web::AppError::LoginFailed)) {
+                    return Err(anyhow!("a wrong password was not refused as one"));
+                }
+                times.push(t.elapsed());
+            }
+            times.sort_unstable();
+            let per = (security.hasher.evaluations() - before) as f64 / f64::from(n.max(1));
+            Ok::<_, anyhow::Error>((percentile(&times, 0.5), per))
+        }
+    };
+    let (known, known_evals) = timed(&|i| logins[i as usize % logins.len()].to_string()).await?;
+    let (unknown, unknown_evals) = timed(&|i| format!("nobody-{i}")).await?;
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "登录失败（{n} 次）：已知账号密码错误 中位数 {:.0} 毫秒（每次 {known_evals:.1} 次 Argon2），未知账号 中位数 {:.0} 毫秒（每次 {unknown_evals:.1} 次 Argon2），相差 {:+.0}%",
+        ms(known),
+        ms(unknown),
+        (ms(unknown) / ms(known).max(f64::MIN_POSITIVE) - 1.0) * 100.0
+    );
+    Ok(())
+}
+
 /// CPU time of this process so far (user + system).
 fn cpu_time() -> Option<Duration> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
@@ -75,28 +154,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
 
     let dir = tempfile::tempdir()?;
-    let store: SharedStore = onetrip_store::open(&format!(
-        "sqlite://{}",
-        dir.path().join("bench.sqlite3").display()
-    ))
-    .await?;
-    crate::demo::load(&store).await?;
-    let keys = onetrip_vault::KeyFile::generate()?;
+    failed_logins(&dir, params, args.logins).await?;
     let config = AuthConfig {
         password: PasswordParams::cheap(),
         ..AuthConfig::default()
     };
-    let security: Arc<Security> = Security::open(&store, &keys, config).await?;
-    onetrip_web::auth::demo::seed(&store, &SystemClock, &security)
-        .await
-        .map_err(|e| anyhow!("{}", e.message(onetrip_web::i18n::Lang::ZhHans)))?;
-    let web = WebConfig {
-        search_dir: None,
-        synonyms: crate::demo::synonyms().to_string(),
-        refresh_every: Duration::from_secs(3600),
-    };
-    let state =
-        AppState::start(store.clone(), Arc::new(SystemClock), web, security.clone()).await?;
+    let (store, security, state) = demo_app(&dir, "bench.sqlite3", config).await?;
     let account = store
         .account_by_login("approver")
         .await?

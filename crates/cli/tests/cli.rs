@@ -187,7 +187,11 @@ fn a_hall_is_set_up_from_the_console() {
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode(&d.join("onetrip.sqlite3")), 0o600, "the database is private");
+        assert_eq!(
+            mode(&d.join("onetrip.sqlite3")),
+            0o600,
+            "the database is private"
+        );
     }
 
     // 三员分立: no second administrator role, and no business role beside one.
@@ -233,13 +237,29 @@ fn a_hall_is_set_up_from_the_console() {
     assert!(clerk.status.success(), "{}", text(&clerk));
     let elsewhere = onetrip(
         d,
-        &["user", "add", "wang", "--name", "王", "--organization", "no-such-place"],
+        &[
+            "user",
+            "add",
+            "wang",
+            "--name",
+            "王",
+            "--organization",
+            "no-such-place",
+        ],
     );
     assert!(!elsewhere.status.success());
-    assert!(text(&elsewhere).contains("单位不在目录中"), "{}", text(&elsewhere));
+    assert!(
+        text(&elsewhere).contains("单位不在目录中"),
+        "{}",
+        text(&elsewhere)
+    );
     let nowhere = onetrip(d, &["user", "grant", "lixh", "handler", "110105"]);
     assert!(!nowhere.status.success());
-    assert!(text(&nowhere).contains("行政区划代码不存在"), "{}", text(&nowhere));
+    assert!(
+        text(&nowhere).contains("行政区划代码不存在"),
+        "{}",
+        text(&nowhere)
+    );
     let grant = onetrip(
         d,
         &[

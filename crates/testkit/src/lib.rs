@@ -127,6 +127,61 @@ impl TestApp {
             .unwrap_or_default()
     }
 
+    /// A browser-like client that connects from another loopback address (127.0.0.x), as
+    /// a second PC would: sign-in limits and lockouts see it as a different address.
+    pub fn browser_from(&self, last_octet: u8) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(std::net::IpAddr::from([127, 0, 0, last_octet]))
+            .build()
+            .unwrap_or_default()
+    }
+
+    /// Creates a staff account at the console (password `onetrip-demo-2026`, no second
+    /// factor yet), with one grant when a role is given; returns its id.
+    pub async fn add_staff(
+        &self,
+        login: &str,
+        organization: &str,
+        grant: Option<(onetrip_domain::access::Role, &str)>,
+    ) -> anyhow::Result<String> {
+        let admin = onetrip_web::auth::staff::StaffAdmin {
+            store: &self.store,
+            clock: self.clock.as_ref(),
+            hasher: &self.security.hasher,
+            policy: &self.security.policy,
+        };
+        let console = onetrip_web::auth::staff::Actor::console("test", "console");
+        let say =
+            |e: onetrip_web::AppError| anyhow!("{}", e.message(onetrip_web::i18n::Lang::ZhHans));
+        let account = admin
+            .create(
+                &console,
+                &onetrip_web::auth::staff::NewStaff {
+                    login: login.into(),
+                    name: format!("{login} 同事"),
+                    organization: organization.into(),
+                    password: onetrip_web::auth::demo::DEMO_PASSWORD.into(),
+                },
+            )
+            .await
+            .map_err(say)?;
+        if let Some((role, division)) = grant {
+            let grant = onetrip_domain::access::Grant {
+                role,
+                division: division.into(),
+                matters: Vec::new(),
+                unmask: false,
+            };
+            admin
+                .grant(&console, &account.id, grant)
+                .await
+                .map_err(say)?;
+        }
+        Ok(account.id)
+    }
+
     /// The current TOTP code of a staff account, as its phone would show it.
     pub async fn totp_code(&self, login: &str) -> anyhow::Result<String> {
         let account = self

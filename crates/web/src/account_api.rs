@@ -3,6 +3,7 @@
 //! administration, API tokens and the audit log.
 
 use crate::admin_pages::{actor, admin, audit_filter};
+use crate::api::RoleKey;
 use crate::auth::client::ClientIp;
 use crate::auth::login::{self, LoginStep, Registration};
 use crate::auth::staff::NewStaff;
@@ -27,7 +28,10 @@ type ApiResult<T> = Result<T, ApiError>;
 
 #[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
+    /// Staff login name, or an applicant's ID number or mobile number.
+    #[schema(min_length = 1, max_length = 64)]
     pub login: String,
+    #[schema(min_length = 1, max_length = 128)]
     pub password: String,
 }
 
@@ -91,6 +95,8 @@ async fn session_csrf(state: &AppState, cookie: &str) -> Result<Option<String>, 
 
 #[derive(Deserialize, ToSchema)]
 pub struct CodeRequest {
+    /// The six digits the authenticator shows.
+    #[schema(pattern = "^[0-9]{6}$")]
     pub code: String,
 }
 
@@ -223,7 +229,10 @@ pub async fn me(
 
 #[derive(Deserialize, ToSchema)]
 pub struct PasswordRequest {
+    #[schema(min_length = 1, max_length = 128)]
     pub current_password: String,
+    /// At least 8 characters, not a common password, not the account's name.
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 
@@ -375,10 +384,14 @@ pub async fn create_staff(
 #[derive(Deserialize, ToSchema)]
 pub struct GrantRequest {
     /// A role key, e.g. `window_clerk`, `approver`, `security_admin`.
+    #[schema(value_type = RoleKey)]
     pub role: String,
-    /// GB/T 2260 code of the top of the subtree.
+    /// GB/T 2260 code of the top of the subtree, within the administrator's divisions.
+    #[schema(pattern = "^[0-9]{6}([0-9]{3}){0,2}$")]
     pub division: String,
+    /// 12-digit base catalog codes; empty means every matter.
     #[serde(default)]
+    #[schema(inline, value_type = Vec<String>)]
     pub matters: Vec<String>,
     #[serde(default)]
     pub unmask: bool,
@@ -464,10 +477,13 @@ pub async fn enable_staff(
 
 #[derive(Deserialize, ToSchema)]
 pub struct TokenRequest {
+    #[schema(min_length = 1, max_length = 64)]
     pub name: String,
-    /// Role keys whose grants the token carries (a subset of the account's).
+    /// Business roles the caller holds whose grants the token carries.
+    #[schema(value_type = Vec<RoleKey>, min_items = 1)]
     pub scopes: Vec<String>,
     /// Days until it expires; none means it lasts until revoked.
+    #[schema(minimum = 1, maximum = 3650)]
     pub days: Option<u32>,
 }
 

@@ -368,10 +368,7 @@ async fn me_page(
         None
     };
     let relations = if signed.account.kind == AccountKind::Applicant {
-        crate::page_try!(
-            c,
-            crate::people::relations(state, &signed.account.id).await
-        )
+        crate::page_try!(c, crate::people::relations(state, &signed.account.id).await)
     } else {
         Vec::new()
     };

@@ -27,8 +27,10 @@ type ApiResult<T> = Result<T, ApiError>;
 #[derive(Deserialize, ToSchema)]
 pub struct DelegationRequest {
     /// Credit code of the delegating department.
+    #[schema(pattern = "^[0-9A-HJ-NPQRTUWXY]{18}$")]
     pub department: String,
     /// Code of the service place that accepts on its behalf.
+    #[schema(min_length = 1, max_length = 64)]
     pub place: String,
     /// Base catalog codes; empty delegates every matter of the department.
     #[serde(default)]
@@ -92,10 +94,12 @@ pub struct RepresentationRequest {
     /// The agent's account id.
     pub agent: String,
     /// `organization` or `person`.
+    #[schema(pattern = "^(organization|person)$")]
     pub principal_kind: String,
     /// Credit code of the organization, or account id of the person.
     pub principal: String,
     /// `legal_representative`, `authorized_agent`, `relative` or `village_agent`.
+    #[schema(pattern = "^(legal_representative|authorized_agent|relative|village_agent)$")]
     pub capacity: String,
     /// Number of the authorization the clerk has seen and filed.
     pub authorization: Option<String>,

@@ -68,6 +68,8 @@ use utoipa::{OpenApi, ToSchema};
         CheckReport,
         ErrorBody,
         ErrorDetail,
+        RoleKey,
+        DocumentKindKey,
         crate::account_api::LoginRequest,
         crate::account_api::LoginResponse,
         crate::account_api::CodeRequest,
@@ -172,6 +174,34 @@ pub async fn openapi() -> impl IntoResponse {
     )
 }
 
+/// A role key, as requests name roles (documentation of the accepted values).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum RoleKey {
+    WindowClerk,
+    Handler,
+    Reviewer,
+    Approver,
+    Supervisor,
+    CatalogAdmin,
+    SystemAdmin,
+    SecurityAdmin,
+    AuditAdmin,
+}
+
+/// An identity document kind (documentation of the accepted values).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum DocumentKindKey {
+    ResidentIdCard,
+    HkMacaoResidencePermit,
+    TaiwanResidencePermit,
+    ForeignPermanentResidence,
+    Passport,
+}
+
 /// An error: `{"error": {"code", "message", "field"}}`.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
@@ -206,10 +236,10 @@ fn api(prefs: &Prefs) -> impl Fn(AppError) -> ApiError {
 /// Lists implementations in force today, filtered.
 #[utoipa::path(get, path = "/api/v1/matters", tag = "catalog",
     params(
-        ("department" = Option<String>, Query, description = "实施部门统一社会信用代码"),
-        ("life_event" = Option<String>, Query, description = "一件事主题，如 birth"),
-        ("object" = Option<String>, Query, description = "person 或 organization"),
-        ("division" = Option<String>, Query, description = "行政区划代码（含下级）"),
+        ("department" = Option<String>, Query, pattern = "^([0-9A-HJ-NPQRTUWXY]{18})?$", description = "实施部门统一社会信用代码；不在目录中的答 400；空值不筛选"),
+        ("life_event" = Option<String>, Query, pattern = "^[a-z_]{0,32}$", description = "一件事主题，如 birth；没有的主题答 400；空值不筛选"),
+        ("object" = Option<String>, Query, pattern = "^(person|organization)?$", description = "person 或 organization；空值不筛选"),
+        ("division" = Option<String>, Query, pattern = "^([0-9]{6}([0-9]{3}){0,2})?$", description = "行政区划代码（含下级）；不存在的代码答 400；空值不筛选"),
         ("page" = Option<usize>, Query, minimum = 1, maximum = 100000),
         ("per_page" = Option<usize>, Query, minimum = 1, maximum = 100, description = "1-100")),
     responses((status = 200, body = MatterPage), (status = 400, body = ErrorBody)))]

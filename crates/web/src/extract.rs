@@ -51,23 +51,28 @@ where
     }
 }
 
-/// The field a deserializer's message names: `missing field `x``, or the path before the
-/// first `: ` that `serde_path_to_error` puts in front of the reason.
-fn field_of(detail: &str) -> String {
-    if let Some(rest) = detail.split("missing field `").nth(1) {
-        return rest.split('`').next().unwrap_or("body").to_string();
-    }
+/// The field a deserializer's message names (`missing field `x``, or the path that
+/// `serde_path_to_error` puts before the reason; `body` for the body as a whole) and the
+/// reason without axum's preamble or the path, at most 200 characters.
+fn field_of(detail: &str) -> (String, String) {
     let reason = detail.rsplit("target type: ").next().unwrap_or(detail);
+    let short = |s: &str| s.chars().take(200).collect::<String>();
+    if let Some(rest) = reason.split("missing field `").nth(1) {
+        let field = rest.split('`').next().unwrap_or("body").to_string();
+        return (field, short(reason));
+    }
     match reason.split_once(": ") {
-        Some((path, _))
+        Some((path, rest))
             if !path.is_empty()
+                && !path.starts_with('[')
                 && path
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']')) =>
         {
-            path.to_string()
+            (path.to_string(), short(rest))
         }
-        _ => "body".to_string(),
+        Some((path, rest)) if path.starts_with('[') => ("body".to_string(), short(rest)),
+        _ => ("body".to_string(), short(reason)),
     }
 }
 
@@ -76,10 +81,13 @@ fn json_refusal(rejection: &JsonRejection) -> AppError {
     let detail = rejection.body_text();
     match rejection {
         JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType,
-        JsonRejection::JsonDataError(_) => AppError::invalid(
-            &field_of(&detail),
-            Message::new("invalid-json-field").text("detail", short(&detail)),
-        ),
+        JsonRejection::JsonDataError(_) => {
+            let (field, reason) = field_of(&detail);
+            AppError::invalid(
+                &field,
+                Message::new("invalid-json-field").text("detail", reason),
+            )
+        }
         JsonRejection::JsonSyntaxError(_) => AppError::bad_request(
             "body",
             Message::new("invalid-json").text("detail", short(&detail)),
@@ -116,16 +124,21 @@ mod tests {
 
     #[test]
     fn the_field_at_fault_is_named() {
+        let field = |d: &str| field_of(d).0;
         assert_eq!(
-            field_of("Failed to deserialize the JSON body into the target type: missing field `login` at line 1 column 2"),
+            field("Failed to deserialize the JSON body into the target type: missing field `login` at line 1 column 2"),
             "login"
         );
         assert_eq!(
             field_of("Failed to deserialize the JSON body into the target type: days: invalid type: string \"x\", expected u32 at line 1 column 12"),
-            "days"
+            ("days".to_string(), "invalid type: string \"x\", expected u32 at line 1 column 12".to_string())
         );
         assert_eq!(
-            field_of("Failed to deserialize the JSON body into the target type: invalid type: integer `1`, expected a map"),
+            field("Failed to deserialize the JSON body into the target type: invalid type: integer `1`, expected a map"),
+            "body"
+        );
+        assert_eq!(
+            field("Failed to deserialize the JSON body into the target type: [0]: invalid type: integer `1`, expected a string"),
             "body"
         );
     }

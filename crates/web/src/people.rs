@@ -21,6 +21,7 @@ pub struct Lookup {
     /// `resident_id_card` (default), `hk_macao_residence_permit`, `taiwan_residence_permit`,
     /// `foreign_permanent_residence` or `passport`.
     #[serde(default)]
+    #[schema(value_type = Option<crate::api::DocumentKindKey>)]
     pub document_kind: Option<String>,
     #[serde(default)]
     pub document_number: Option<String>,

@@ -401,3 +401,12 @@ mod auth;
 
 #[path = "http/catalog_admin.rs"]
 mod catalog_admin;
+
+#[path = "http/staff_admin.rs"]
+mod staff_admin;
+
+#[path = "http/sign_in.rs"]
+mod sign_in;
+
+#[path = "http/responses.rs"]
+mod responses;

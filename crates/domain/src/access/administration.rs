@@ -100,8 +100,9 @@ impl Administrator<'_> {
     }
 
     /// May change the account (disable, enable, reset, revoke its grants or tokens): it is
-    /// in scope with every grant it holds, it is not the administrator's own, and it holds
-    /// no console-only role unless the console acts.
+    /// in scope with every grant it holds (a visible account whose grants reach further is
+    /// `DivisionOutOfScope`), it is not the administrator's own, and it holds no
+    /// console-only role unless the console acts.
     pub fn may_manage(
         &self,
         target: &Administered<'_>,
@@ -124,7 +125,7 @@ impl Administrator<'_> {
             .iter()
             .any(|g| !self.covers(&g.division, divisions))
         {
-            return Err(Refusal::OutOfScope);
+            return Err(Refusal::DivisionOutOfScope);
         }
         Ok(())
     }
@@ -281,7 +282,10 @@ mod tests {
             grants: &county_wide,
         };
         assert_eq!(admin.may_see(&target, &d), Ok(()));
-        assert_eq!(admin.may_manage(&target, &d), Err(Refusal::OutOfScope));
+        assert_eq!(
+            admin.may_manage(&target, &d),
+            Err(Refusal::DivisionOutOfScope)
+        );
     }
 
     #[test]

@@ -444,3 +444,4 @@ not-manageable = You do not administer this account (your own, an administrator'
 staff-admin-scope = Staff in the divisions you administer. System and audit administrators are appointed only at the server console.
 field-unmask = see numbers in full
 field-body = request body
+invalid-token-scope-administrator = an API token cannot carry an administrator role: administration is done signed in in person

@@ -428,3 +428,4 @@ not-manageable = 此账号不由您管理（本人、管理员账号或超出您
 staff-admin-scope = 这里列出您所管理行政区划内的工作人员。系统管理员和审计管理员只能在服务器控制台任免。
 field-unmask = 查看完整号码
 field-body = 请求正文
+invalid-token-scope-administrator = 接口令牌不能带有管理员角色：管理操作须本人登录办理

@@ -428,3 +428,4 @@ not-manageable = 此帳號不由您管理（本人、管理員帳號或超出您
 staff-admin-scope = 這裡列出您所管理行政區劃內的工作人員。系統管理員和稽核管理員只能在伺服器控制台任免。
 field-unmask = 查看完整號碼
 field-body = 請求正文
+invalid-token-scope-administrator = 介面令牌不能帶有管理員角色：管理操作須本人登入辦理

@@ -533,13 +533,22 @@ pub async fn logout(state: &AppState, signed: &Signed) -> Result<(), AppError> {
 /// An applicant's registration form.
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct Registration {
+    /// The name on the identity document, exactly (rare characters kept).
+    #[schema(min_length = 1, max_length = 64)]
     pub name: String,
     /// `resident_id_card` (default), `hk_macao_residence_permit`, `taiwan_residence_permit`,
     /// `foreign_permanent_residence` or `passport`.
     #[serde(default = "default_kind")]
+    #[schema(value_type = crate::api::DocumentKindKey)]
     pub document_kind: String,
+    /// The document's number; a resident ID card's check character is checked.
+    #[schema(min_length = 1, max_length = 40)]
     pub document_number: String,
+    /// A mainland mobile number (spaces and full-width digits are accepted).
+    #[schema(min_length = 11, max_length = 40)]
     pub phone: String,
+    /// At least 8 characters, not a common password, not the name or numbers.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
 }
 

@@ -89,10 +89,15 @@ impl Actor {
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 pub struct NewStaff {
     /// Login name: 3 to 32 letters, digits, `.`, `-` or `_`.
+    #[schema(pattern = "^[A-Za-z0-9._-]{3,32}$")]
     pub login: String,
+    #[schema(min_length = 1, max_length = 64)]
     pub name: String,
-    /// Credit code of the department or code of the service place the person works for.
+    /// Credit code of the department or code of the service place the person works for,
+    /// within the administrator's divisions.
+    #[schema(min_length = 1, max_length = 64)]
     pub organization: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
 }
 
@@ -558,8 +563,8 @@ pub struct IssuedToken {
 
 impl StaffAdmin<'_> {
     /// Issues a token to its holder, signed in with password and second factor (not with
-    /// another token), for the holder's own system. The token carries only roles the holder
-    /// holds, and loses any the holder loses later.
+    /// another token), for the holder's own system. The token carries only business roles
+    /// the holder holds (never an administrator's), and loses any the holder loses later.
     pub async fn issue_own_token(
         &self,
         holder: &crate::auth::Signed,
@@ -593,6 +598,12 @@ impl StaffAdmin<'_> {
                     Message::new("invalid-role").text("role", scope),
                 ));
             };
+            if role.is_administrator() {
+                return Err(AppError::invalid(
+                    "scopes",
+                    Message::new("invalid-token-scope-administrator"),
+                ));
+            }
             if !holder.grants.iter().any(|g| g.role == role) {
                 return Err(AppError::invalid(
                     "scopes",

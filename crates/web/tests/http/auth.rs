@@ -72,7 +72,7 @@ pub(crate) async fn staff(app: &TestApp, login: &str) -> Client {
     client
 }
 
-async fn applicant(app: &TestApp) -> Client {
+pub(crate) async fn applicant(app: &TestApp) -> Client {
     let client = app.browser();
     let (status, to) = post_form(
         app,
@@ -83,6 +83,18 @@ async fn applicant(app: &TestApp) -> Client {
     .await;
     assert_eq!((status, to.as_str()), (303, "/me"));
     client
+}
+
+/// GET a path as JSON with a client's cookies.
+pub(crate) async fn json(app: &TestApp, client: &Client, path: &str) -> serde_json::Value {
+    client
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 pub(crate) async fn csrf_of(app: &TestApp, client: &Client) -> String {
@@ -667,7 +679,10 @@ async fn api_tokens_are_issued_by_their_holder_and_work_until_revoked() {
             "listed, never shown again"
         );
         let (_, staff_page) = get(&app, &sec, "/admin/staff").await;
-        assert!(staff_page.contains("不动产登记系统"), "the administrator sees it");
+        assert!(
+            staff_page.contains("不动产登记系统"),
+            "the administrator sees it"
+        );
         let listed: serde_json::Value = sec
             .get(app.url(&format!("/api/v1/staff/{handler_id}/tokens")))
             .send()
