@@ -1,5 +1,5 @@
 //! What every response passes through: a request id (returned as `X-Request-Id` and logged
-//! with every server error), panics caught as a bare 500, and the security and caching
+//! with every server error but 503), panics caught as a bare 500, and the security and caching
 //! headers. Nothing is cached unless a route says so: personal data and secrets are
 //! `no-store` by default, and only public catalog pages and static files, asked for without
 //! a session, may be kept.
@@ -28,9 +28,8 @@ async fn request_id(request: Request, next: Next) -> Response {
     let span = tracing::info_span!("request", id = %id);
     let mut response = tracing::Instrument::instrument(next.run(request), span).await;
     let status = response.status();
-    if status == axum::http::StatusCode::SERVICE_UNAVAILABLE {
-        tracing::warn!(request_id = %id, %method, %path, "unavailable");
-    } else if status.is_server_error() {
+    // 503 (not ready yet, or busy) is expected while starting and under overload.
+    if status.is_server_error() && status != axum::http::StatusCode::SERVICE_UNAVAILABLE {
         tracing::error!(request_id = %id, %method, %path, status = status.as_u16(), "server error");
     }
     if let Ok(v) = HeaderValue::from_str(&id) {
