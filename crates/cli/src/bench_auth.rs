@@ -82,9 +82,14 @@ async fn failed_logins(
             for (i, name) in names.iter().enumerate() {
                 let source = std::net::IpAddr::from([10, 9, (i / 250) as u8, (i % 250) as u8 + 1]);
                 let t = Instant::now();
-                let refused =
-                    onetrip_web::auth::login::password_login(&state, name, "not-it-at-all", source)
-                        .await;
+                let refused = onetrip_web::auth::login::password_login(
+                    &state,
+                    name,
+                    "not-it-at-all",
+                    source,
+                    None,
+                )
+                .await;
                 if !matches!(refused, Err(onetrip_web::AppError::LoginFailed)) {
                     return Err(anyhow!("a wrong password was not refused as one"));
                 }

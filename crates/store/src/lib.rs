@@ -116,17 +116,21 @@ pub trait AccountStore: Send + Sync {
         policy: &LockPolicy,
         audit: AuditRecord,
     ) -> Result<Consequence, StoreError>;
-    /// A complete sign-in from `source`: the address becomes familiar, the failures are
-    /// forgotten (their count kept for the owner to see), the last sign-in moves to the
-    /// previous one.
+    /// A complete sign-in from `source`: the failures are forgotten (their count kept for
+    /// the owner to see), the last sign-in moves to the previous one, and, when
+    /// `mark_source`, the address becomes familiar and its lock ends (not when the owner
+    /// got in by a known device on an address someone else is guessing from).
     async fn record_login_success(
         &self,
         account_id: &str,
         source: &str,
+        mark_source: bool,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), StoreError>;
-    /// Sets a new password hash, forgets failures and locks, and ends every session of
-    /// the account but `keep` (the owner's own, when they change it themselves).
+    /// Sets a new password hash and forgets failures and locks. The owner changing it keeps
+    /// their own session (`keep`) and ends the others; a password set by someone else
+    /// (`keep` is `None`) ends every session, revokes every API token, and must be changed
+    /// by the owner first.
     async fn set_password(
         &self,
         id: &str,
@@ -135,6 +139,7 @@ pub trait AccountStore: Send + Sync {
         audit: AuditRecord,
     ) -> Result<(), StoreError>;
     /// Enrols (Some) or removes (None) the sealed TOTP secret; forgets the last used step.
+    /// Removing it (a reset) ends every session and revokes every API token.
     async fn set_totp(
         &self,
         id: &str,

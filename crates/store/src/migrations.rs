@@ -30,6 +30,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "staff_hardening",
         sql: include_str!("../migrations/sqlite/0004_staff_hardening.sql"),
     },
+    Migration {
+        version: 5,
+        name: "credentials_of_their_holder",
+        sql: include_str!("../migrations/sqlite/0005_credentials_of_their_holder.sql"),
+    },
 ];
 
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -52,6 +57,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 4,
         name: "staff_hardening",
         sql: include_str!("../migrations/postgres/0004_staff_hardening.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "credentials_of_their_holder",
+        sql: include_str!("../migrations/postgres/0005_credentials_of_their_holder.sql"),
     },
 ];
 

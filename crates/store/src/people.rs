@@ -63,6 +63,9 @@ pub struct Account {
     /// is told when they sign in.
     pub previous_login: Option<LoginTrace>,
     pub failures_before_login: i64,
+    /// The password was set by someone else (a new account, a reset): its owner sets their
+    /// own before anything else.
+    pub must_change_password: bool,
 }
 
 /// When and from where an account signed in.
@@ -91,6 +94,8 @@ pub struct NewAccount {
     pub password_hash: Option<String>,
     pub assurance: Assurance,
     pub person: Option<PersonRecord>,
+    /// Whether the owner must replace the password before anything else.
+    pub must_change_password: bool,
 }
 
 /// An applicant's identity, with the numbers sealed.
@@ -163,7 +168,10 @@ pub struct ApiToken {
     pub account_id: String,
     pub name: String,
     pub token_hash: String,
+    /// The roles it carries, for people to read.
     pub scopes: Vec<String>,
+    /// The holder's grants it carries, fixed when it was issued: later grants do not widen it.
+    pub grant_ids: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
@@ -239,6 +247,7 @@ impl Account {
             last_login: None,
             previous_login: None,
             failures_before_login: 0,
+            must_change_password: new.must_change_password,
         }
     }
 }

@@ -105,8 +105,13 @@ impl PasswordHasher {
 
     /// Whether the password matches. The stored hash's own parameters are used, so hashes
     /// made with older parameters keep working.
+    /// An account without a usable hash (one made by single sign-on) costs the same one
+    /// evaluation, against the decoy, and never matches.
     pub fn verify(&self, password: &str, stored: &str) -> bool {
         let Ok(parsed) = PasswordHash::new(stored) else {
+            if stored != &*self.decoy {
+                let _ = self.verify(password, &self.decoy);
+            }
             return false;
         };
         self.evaluations.fetch_add(1, Ordering::Relaxed);
@@ -170,6 +175,9 @@ mod tests {
             let before = h.evaluations();
             assert!(!clone.verify_decoy("wrong"));
             assert_eq!(h.evaluations() - before, 1, "an unknown account");
+            let before = h.evaluations();
+            assert!(!clone.verify("wrong", ""));
+            assert_eq!(h.evaluations() - before, 1, "an account without a password");
         }
     }
 

@@ -52,45 +52,41 @@ pub async fn create_session(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     prefs: Prefs,
+    headers: axum::http::HeaderMap,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> ApiResult<Response> {
-    let step = login::password_login(&state, &req.login, &req.password, ip)
+    let device = session::device_cookie(&headers, &state.security);
+    let step = login::password_login(&state, &req.login, &req.password, ip, device)
         .await
         .map_err(|e| ApiError(e, prefs.lang))?;
-    let (cookie, step, csrf) = match step {
-        LoginStep::Complete { cookie } => {
-            let csrf = session_csrf(&state, &cookie)
-                .await
-                .map_err(|e| ApiError(e, prefs.lang))?;
-            (cookie, "complete", csrf)
-        }
+    Ok(match step {
+        LoginStep::Complete(done) => complete(&state, StatusCode::OK, &done),
         LoginStep::SecondFactor {
             cookie,
             csrf,
             enrol,
         } => (
-            cookie,
-            if enrol { "enrol" } else { "second_factor" },
-            Some(csrf),
-        ),
-    };
-    Ok((
-        [(SET_COOKIE, session::set_cookie(&state.security, &cookie))],
-        Json(LoginResponse {
-            step: step.into(),
-            csrf_token: csrf,
-        }),
-    )
-        .into_response())
+            [(SET_COOKIE, session::set_cookie(&state.security, &cookie))],
+            Json(LoginResponse {
+                step: if enrol { "enrol" } else { "second_factor" }.into(),
+                csrf_token: Some(csrf),
+            }),
+        )
+            .into_response(),
+    })
 }
 
-/// The CSRF token of the session a new cookie holds.
-async fn session_csrf(state: &AppState, cookie: &str) -> Result<Option<String>, AppError> {
-    Ok(state
-        .store
-        .session(&onetrip_vault::secret_hash(cookie))
-        .await?
-        .map(|(s, _)| s.csrf_token))
+/// The answer to a complete sign-in: its cookies and the session's CSRF token.
+fn complete(state: &AppState, status: StatusCode, done: &login::SignedIn) -> Response {
+    (
+        status,
+        session::signed_in_cookies(&state.security, done),
+        Json(LoginResponse {
+            step: "complete".into(),
+            csrf_token: Some(done.csrf.clone()),
+        }),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -107,22 +103,14 @@ pub async fn second_factor(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
     prefs: Prefs,
+    headers: axum::http::HeaderMap,
     JsonBody(req): JsonBody<CodeRequest>,
 ) -> ApiResult<Response> {
-    let done = login::second_factor(&state, &signed, &req.code, None)
+    let device = session::device_cookie(&headers, &state.security);
+    let done = login::second_factor(&state, &signed, &req.code, None, device)
         .await
         .map_err(|e| ApiError(e, prefs.lang))?;
-    Ok((
-        [(
-            SET_COOKIE,
-            session::set_cookie(&state.security, &done.cookie),
-        )],
-        Json(LoginResponse {
-            step: "complete".into(),
-            csrf_token: Some(done.csrf),
-        }),
-    )
-        .into_response())
+    Ok(complete(&state, StatusCode::OK, &done))
 }
 
 /// Signs out: the session ends on the server.
@@ -260,21 +248,10 @@ pub async fn register(
     prefs: Prefs,
     JsonBody(req): JsonBody<Registration>,
 ) -> ApiResult<Response> {
-    let cookie = login::register(&state, &req, ip)
+    let done = login::register(&state, &req, ip)
         .await
         .map_err(|e| ApiError(e, prefs.lang))?;
-    let csrf = session_csrf(&state, &cookie)
-        .await
-        .map_err(|e| ApiError(e, prefs.lang))?;
-    Ok((
-        StatusCode::CREATED,
-        [(SET_COOKIE, session::set_cookie(&state.security, &cookie))],
-        Json(LoginResponse {
-            step: "complete".into(),
-            csrf_token: csrf,
-        }),
-    )
-        .into_response())
+    Ok(complete(&state, StatusCode::CREATED, &done))
 }
 
 /// Refuses access to someone else's object: 404, and an `access_denied` audit record.

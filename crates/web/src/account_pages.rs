@@ -130,16 +130,27 @@ fn with_cookie(state: &AppState, cookie: &str, to: &str) -> Response {
         .into_response()
 }
 
+/// A complete sign-in: its cookies, then on to `to`.
+fn signed_in(state: &AppState, done: &login::SignedIn, to: &str) -> Response {
+    (
+        session::signed_in_cookies(&state.security, done),
+        Redirect::to(to),
+    )
+        .into_response()
+}
+
 pub async fn login_submit(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     prefs: Prefs,
     uri: Uri,
+    headers: axum::http::HeaderMap,
     FormBody(form): FormBody<LoginForm>,
 ) -> PageResult {
     let next = safe_next(form.next.as_deref());
-    match login::password_login(&state, &form.login, &form.password, ip).await {
-        Ok(LoginStep::Complete { cookie }) => Ok(with_cookie(&state, &cookie, &next)),
+    let device = session::device_cookie(&headers, &state.security);
+    match login::password_login(&state, &form.login, &form.password, ip, device).await {
+        Ok(LoginStep::Complete(done)) => Ok(signed_in(&state, &done, &next)),
         Ok(LoginStep::SecondFactor { cookie, .. }) => {
             Ok(with_cookie(&state, &cookie, "/login/second-factor"))
         }
@@ -241,10 +252,13 @@ pub async fn second_factor_submit(
     Extension(signed): Extension<Signed>,
     prefs: Prefs,
     uri: Uri,
+    headers: axum::http::HeaderMap,
     FormBody(form): FormBody<CodeForm>,
 ) -> PageResult {
-    match login::second_factor(&state, &signed, &form.code, form.pending.as_deref()).await {
-        Ok(done) => Ok(with_cookie(&state, &done.cookie, "/me")),
+    let device = session::device_cookie(&headers, &state.security);
+    let pending = form.pending.as_deref();
+    match login::second_factor(&state, &signed, &form.code, pending, device).await {
+        Ok(done) => Ok(signed_in(&state, &done, "/me")),
         Err(e @ (AppError::Invalid { .. } | AppError::TooMany(_) | AppError::LockedOut(_))) => {
             let c = Chrome::new(prefs, &uri);
             let status = (e.status(), axum::response::AppendHeaders(e.headers()));
@@ -300,7 +314,7 @@ pub async fn register_submit(
     FormBody(form): FormBody<Registration>,
 ) -> PageResult {
     match login::register(&state, &form, ip).await {
-        Ok(cookie) => Ok(with_cookie(&state, &cookie, "/me")),
+        Ok(done) => Ok(signed_in(&state, &done, "/me")),
         Err(e @ (AppError::Invalid { .. } | AppError::Conflict { .. } | AppError::TooMany(_))) => {
             let c = Chrome::new(prefs, &uri);
             let status = (e.status(), axum::response::AppendHeaders(e.headers()));
@@ -511,12 +525,13 @@ fn password_page(
     error: Option<String>,
     done: bool,
 ) -> PageResult {
-    let expired = signed.account.password_changed_at.is_some_and(|t| {
-        state.security.policy.expired(
-            (t + chrono::Duration::hours(8)).date_naive(),
-            state.clock.today(),
-        )
-    });
+    let expired = signed.account.must_change_password
+        || signed.account.password_changed_at.is_some_and(|t| {
+            state.security.policy.expired(
+                (t + chrono::Duration::hours(8)).date_naive(),
+                state.clock.today(),
+            )
+        });
     render(
         &PasswordPage {
             c,
@@ -641,10 +656,10 @@ pub async fn sso_callback(
         return Err(fail(AppError::LoginFailed));
     };
     let claims = oidc.claims(code, nonce).await.map_err(fail)?;
-    let cookie = login::single_sign_on(&state, &claims, ip)
+    let done = login::single_sign_on(&state, &claims, ip)
         .await
         .map_err(fail)?;
-    let mut response = with_cookie(&state, &cookie, &safe_next(Some(next)));
+    let mut response = signed_in(&state, &done, &safe_next(Some(next)));
     response
         .headers_mut()
         .append(SET_COOKIE, sso_cookie(&state, "", 0));

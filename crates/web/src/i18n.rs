@@ -414,6 +414,8 @@ mod tests {
                 Refusal::AdministratorAccount,
                 Refusal::ConsoleRole,
                 Refusal::DivisionOutOfScope,
+                Refusal::PeerAdministrator,
+                Refusal::ConsoleUnmask,
                 Refusal::UnknownDivision,
                 Refusal::UnknownOrganization,
             ]

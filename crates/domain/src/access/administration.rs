@@ -45,6 +45,10 @@ pub enum Refusal {
     ConsoleRole,
     #[error("授权的行政区划超出您管理的范围")]
     DivisionOutOfScope,
+    #[error("只能任免和管理下级行政区划的安全管理员")]
+    PeerAdministrator,
+    #[error("查看完整号码的授权只能在服务器控制台授予")]
+    ConsoleUnmask,
     #[error("行政区划代码不存在或已撤销")]
     UnknownDivision,
     #[error("单位不在目录中：应为部门的统一社会信用代码或服务场所代码")]
@@ -59,6 +63,8 @@ impl Explain for Refusal {
             Refusal::AdministratorAccount => "refused-administrator-account",
             Refusal::ConsoleRole => "refused-console-role",
             Refusal::DivisionOutOfScope => "refused-division-out-of-scope",
+            Refusal::PeerAdministrator => "refused-peer-administrator",
+            Refusal::ConsoleUnmask => "refused-console-unmask",
             Refusal::UnknownDivision => "invalid-division-unknown",
             Refusal::UnknownOrganization => "invalid-organization-unknown",
         })
@@ -79,6 +85,19 @@ impl Administrator<'_> {
                 .iter()
                 .filter(|g| g.role == Role::SecurityAdmin)
                 .any(|g| is_within(division, &g.division, divisions)),
+        }
+    }
+
+    /// Whether the division lies strictly below one of the administrator's own: a security
+    /// administrator appoints and manages security administrators only there, so that it
+    /// never makes a stand-in with its own power.
+    fn covers_below(&self, division: &str, divisions: &BTreeMap<String, Division>) -> bool {
+        match self {
+            Administrator::Console => true,
+            Administrator::Account { grants, .. } => grants
+                .iter()
+                .filter(|g| g.role == Role::SecurityAdmin)
+                .any(|g| g.division != division && is_within(division, &g.division, divisions)),
         }
     }
 
@@ -123,6 +142,13 @@ impl Administrator<'_> {
         if target
             .grants
             .iter()
+            .any(|g| g.role == Role::SecurityAdmin && !self.covers_below(&g.division, divisions))
+        {
+            return Err(Refusal::PeerAdministrator);
+        }
+        if target
+            .grants
+            .iter()
             .any(|g| !self.covers(&g.division, divisions))
         {
             return Err(Refusal::DivisionOutOfScope);
@@ -144,12 +170,18 @@ impl Administrator<'_> {
         if console_only(grant.role) && !self.is_console() {
             return Err(Refusal::ConsoleRole);
         }
+        if grant.unmask && !self.is_console() {
+            return Err(Refusal::ConsoleUnmask);
+        }
         match divisions.get(&grant.division) {
             Some(d) if d.is_valid_on(today) => {}
             _ => return Err(Refusal::UnknownDivision),
         }
         if !self.covers(&grant.division, divisions) {
             return Err(Refusal::DivisionOutOfScope);
+        }
+        if grant.role == Role::SecurityAdmin && !self.covers_below(&grant.division, divisions) {
+            return Err(Refusal::PeerAdministrator);
         }
         Ok(())
     }
@@ -331,6 +363,28 @@ mod tests {
             admin.may_grant(&fresh, &grant(Role::SecurityAdmin, "331199101"), &d, today),
             Ok(()),
             "a security administrator may appoint one below it: no power it lacks"
+        );
+        assert_eq!(
+            admin.may_grant(&fresh, &grant(Role::SecurityAdmin, "331199"), &d, today),
+            Err(Refusal::PeerAdministrator),
+            "but no peer, who could stand in for it"
+        );
+        let peer_grants = [grant(Role::SecurityAdmin, "331199")];
+        let peer = Administered {
+            id: "e",
+            division: Some("331199"),
+            grants: &peer_grants,
+        };
+        assert_eq!(admin.may_manage(&peer, &d), Err(Refusal::PeerAdministrator));
+        let mut unmask = grant(Role::WindowClerk, "331199");
+        unmask.unmask = true;
+        assert_eq!(
+            admin.may_grant(&fresh, &unmask, &d, today),
+            Err(Refusal::ConsoleUnmask)
+        );
+        assert_eq!(
+            Administrator::Console.may_grant(&fresh, &unmask, &d, today),
+            Ok(())
         );
         assert_eq!(
             Administrator::Console.may_grant(&fresh, &grant(Role::AuditAdmin, "331199"), &d, today),

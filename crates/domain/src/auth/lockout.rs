@@ -5,8 +5,11 @@
 //! locked out of the account for `lock_for`; other addresses are not. After `lock_after`
 //! failures in all, addresses the account has never signed in from are slowed down (one
 //! attempt per delay, growing to [`MAX_SLOWDOWN_SECONDS`]); addresses it has signed in
-//! from before are not. A complete sign-in forgets the failures, and the owner is told how
-//! many there were.
+//! from before are not. A device the account has completed a sign-in on (it holds the
+//! account's sealed device cookie) is neither locked nor slowed, whatever its address: an
+//! attacker cannot keep the owner out by guessing from the owner's network or from many
+//! addresses. A complete sign-in forgets the failures, and the owner is told how many
+//! there were.
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -45,12 +48,17 @@ pub enum Attempt {
     },
 }
 
-/// Decides whether an attempt from an address is checked. `slowed_until` is the account's.
+/// Decides whether an attempt from an address is checked. `slowed_until` is the account's;
+/// `known_device` whether the request comes from a device the account signed in on.
 pub fn admit(
     slowed_until: Option<DateTime<Utc>>,
     source: Option<&SourceRecord>,
+    known_device: bool,
     now: DateTime<Utc>,
 ) -> Attempt {
+    if known_device {
+        return Attempt::Allowed;
+    }
     if let Some(until) = source.and_then(|s| s.locked_until).filter(|u| *u > now) {
         return Attempt::LockedHere { until };
     }
@@ -152,7 +160,7 @@ mod tests {
             last_success_at: None,
         };
         assert_eq!(
-            admit(five.slow_account_until, Some(&locked), now()),
+            admit(five.slow_account_until, Some(&locked), false, now()),
             Attempt::LockedHere {
                 until: now() + Duration::minutes(15)
             }
@@ -162,20 +170,30 @@ mod tests {
             ..SourceRecord::default()
         };
         assert_eq!(
-            admit(five.slow_account_until, Some(&familiar), now()),
+            admit(five.slow_account_until, Some(&familiar), false, now()),
             Attempt::Allowed,
             "the owner's own address is not slowed"
         );
         assert_eq!(
-            admit(five.slow_account_until, None, now()),
+            admit(five.slow_account_until, None, false, now()),
             Attempt::Slowed {
                 until: now() + Duration::seconds(1)
             },
             "a new address waits a moment"
         );
         assert_eq!(
-            admit(five.slow_account_until, None, now() + Duration::seconds(1)),
+            admit(
+                five.slow_account_until,
+                None,
+                false,
+                now() + Duration::seconds(1)
+            ),
             Attempt::Allowed
+        );
+        assert_eq!(
+            admit(five.slow_account_until, Some(&locked), true, now()),
+            Attempt::Allowed,
+            "the owner's own device gets in even from the locked address"
         );
     }
 
@@ -208,7 +226,7 @@ mod tests {
             locked_until: Some(now()),
             last_success_at: None,
         };
-        assert_eq!(admit(None, Some(&record), now()), Attempt::Allowed);
+        assert_eq!(admit(None, Some(&record), false, now()), Attempt::Allowed);
     }
 
     #[test]

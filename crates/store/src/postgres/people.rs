@@ -31,7 +31,7 @@ const ACCOUNT_COLS: &str = "a.id AS a_id, a.kind, a.login, a.display_name, a.org
     a.password_hash, a.password_changed_at, a.totp_secret, a.totp_last_step, a.assurance,
     a.failed_logins, a.slowed_until, a.disabled_at, a.created_at AS a_created_at,
     a.last_login_at, a.last_login_source, a.previous_login_at, a.previous_login_source,
-    a.failures_before_login";
+    a.failures_before_login, a.must_change_password";
 
 fn account_of(r: &PgRow) -> Result<Account, StoreError> {
     let kind: String = r.try_get("kind")?;
@@ -62,6 +62,7 @@ fn account_of(r: &PgRow) -> Result<Account, StoreError> {
             r.try_get("previous_login_source")?,
         ),
         failures_before_login: r.try_get("failures_before_login")?,
+        must_change_password: r.try_get("must_change_password")?,
     })
 }
 
@@ -158,16 +159,18 @@ async fn insert_session(conn: &mut PgConnection, s: &Session) -> Result<(), Stor
 }
 
 const TOKEN_COLS: &str = "t.id AS t_id, t.account_id AS t_account, t.name, t.token_hash,
-    t.scopes, t.created_at AS t_created_at, t.expires_at, t.revoked_at";
+    t.scopes, t.grant_ids, t.created_at AS t_created_at, t.expires_at, t.revoked_at";
 
 fn token_of(r: &PgRow) -> Result<ApiToken, StoreError> {
     let scopes: serde_json::Value = r.try_get("scopes")?;
+    let grant_ids: serde_json::Value = r.try_get("grant_ids")?;
     Ok(ApiToken {
         id: r.try_get::<Uuid, _>("t_id")?.to_string(),
         account_id: r.try_get::<Uuid, _>("t_account")?.to_string(),
         name: r.try_get("name")?,
         token_hash: r.try_get("token_hash")?,
         scopes: serde_json::from_value(scopes)?,
+        grant_ids: serde_json::from_value(grant_ids)?,
         created_at: r.try_get("t_created_at")?,
         expires_at: r.try_get("expires_at")?,
         revoked_at: r.try_get("revoked_at")?,
@@ -228,8 +231,8 @@ impl AccountStore for PgStore {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO account (id, kind, login, display_name, organization, password_hash,
-                password_changed_at, assurance, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                password_changed_at, assurance, created_at, must_change_password)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(id)
         .bind(account.kind.key())
@@ -240,6 +243,7 @@ impl AccountStore for PgStore {
         .bind(account.password_changed_at)
         .bind(account.assurance.key())
         .bind(account.created_at)
+        .bind(account.must_change_password)
         .execute(&mut *tx)
         .await?;
         if let Some(p) = &new.person {
@@ -430,22 +434,25 @@ impl AccountStore for PgStore {
         &self,
         account_id: &str,
         source: &str,
+        mark_source: bool,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let id = need(account_id, "account")?;
         let at = at.trunc_subsecs(6);
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO login_source (account_id, source, failures, last_success_at)
-             VALUES ($1, $2, 0, $3)
-             ON CONFLICT (account_id, source) DO UPDATE
-               SET failures = 0, locked_until = NULL, last_success_at = $3",
-        )
-        .bind(id)
-        .bind(source)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?;
+        if mark_source {
+            sqlx::query(
+                "INSERT INTO login_source (account_id, source, failures, last_success_at)
+                 VALUES ($1, $2, 0, $3)
+                 ON CONFLICT (account_id, source) DO UPDATE
+                   SET failures = 0, locked_until = NULL, last_success_at = $3",
+            )
+            .bind(id)
+            .bind(source)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        }
         let n = sqlx::query(
             "UPDATE account SET failures_before_login = failed_logins, failed_logins = 0,
                 slowed_until = NULL, previous_login_at = last_login_at,
@@ -475,10 +482,12 @@ impl AccountStore for PgStore {
         let mut tx = self.pool.begin().await?;
         let n = sqlx::query(
             "UPDATE account SET password_hash = $1, password_changed_at = $2,
-                failed_logins = 0, slowed_until = NULL WHERE id = $3",
+                failed_logins = 0, slowed_until = NULL, must_change_password = $3
+             WHERE id = $4",
         )
         .bind(hash)
         .bind(audit.at.trunc_subsecs(6))
+        .bind(keep.is_none())
         .bind(uuid)
         .execute(&mut *tx)
         .await?
@@ -495,6 +504,9 @@ impl AccountStore for PgStore {
             .bind(keep)
             .execute(&mut *tx)
             .await?;
+        if keep.is_none() {
+            end_tokens(&mut tx, uuid, audit.at).await?;
+        }
         append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
@@ -506,15 +518,24 @@ impl AccountStore for PgStore {
         sealed: Option<String>,
         audit: AuditRecord,
     ) -> Result<(), StoreError> {
+        let uuid = need(id, "account")?;
+        let reset = sealed.is_none();
         let mut tx = self.pool.begin().await?;
         let n =
             sqlx::query("UPDATE account SET totp_secret = $1, totp_last_step = NULL WHERE id = $2")
                 .bind(sealed)
-                .bind(need(id, "account")?)
+                .bind(uuid)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
         changed(n, "account")?;
+        if reset {
+            sqlx::query("DELETE FROM session WHERE account_id = $1")
+                .bind(uuid)
+                .execute(&mut *tx)
+                .await?;
+            end_tokens(&mut tx, uuid, audit.at).await?;
+        }
         append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
@@ -590,6 +611,22 @@ impl AccountStore for PgStore {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Revokes every live API token of an account.
+async fn end_tokens(
+    conn: &mut PgConnection,
+    account: Uuid,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE api_token SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(at.trunc_subsecs(6))
+    .bind(account)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Locks the live `security_admin` grants, so that two changes at once cannot each leave
@@ -784,14 +821,16 @@ impl SessionStore for PgStore {
     async fn create_token(&self, token: ApiToken, audit: AuditRecord) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "INSERT INTO api_token (id, account_id, name, token_hash, scopes, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO api_token (id, account_id, name, token_hash, scopes, grant_ids,
+                created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(need(&token.id, "token")?)
         .bind(need(&token.account_id, "account")?)
         .bind(&token.name)
         .bind(&token.token_hash)
         .bind(serde_json::to_value(&token.scopes)?)
+        .bind(serde_json::to_value(&token.grant_ids)?)
         .bind(token.created_at)
         .bind(token.expires_at)
         .execute(&mut *tx)

@@ -75,10 +75,19 @@ impl SqliteStore {
                 StoreError::Config(format!("无法创建数据目录 {}：{e}", dir.display()))
             })?;
         }
-        // The journal and shared-memory files SQLite makes beside it take this file's mode.
+        // The journal and shared-memory files SQLite makes beside it take this file's mode;
+        // ones left by an older version are narrowed too.
         crate::files::private_file(&path).map_err(|e| {
             StoreError::Config(format!("无法打开数据库文件 {}：{e}", path.display()))
         })?;
+        for suffix in ["-wal", "-shm"] {
+            let beside = PathBuf::from(format!("{}{suffix}", path.display()));
+            if beside.exists() {
+                crate::files::private_file(&beside).map_err(|e| {
+                    StoreError::Config(format!("无法打开数据库文件 {}：{e}", beside.display()))
+                })?;
+            }
+        }
         let mut conn = Connection::open(&path).map_err(|e| {
             StoreError::Config(format!("无法打开数据库文件 {}：{e}", path.display()))
         })?;

@@ -29,7 +29,7 @@ fn opt_instant(s: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> {
 const ACCOUNT_COLS: &str = "a.id, a.kind, a.login, a.display_name, a.organization, a.password_hash,
     a.password_changed_at, a.totp_secret, a.totp_last_step, a.assurance, a.failed_logins,
     a.slowed_until, a.disabled_at, a.created_at, a.last_login_at, a.last_login_source,
-    a.previous_login_at, a.previous_login_source, a.failures_before_login";
+    a.previous_login_at, a.previous_login_source, a.failures_before_login, a.must_change_password";
 
 /// An account row as SQLite gives it, before instants and keys are parsed.
 struct RawAccount {
@@ -50,6 +50,7 @@ struct RawAccount {
     last_login: (Option<String>, Option<String>),
     previous_login: (Option<String>, Option<String>),
     failures_before_login: i64,
+    must_change_password: bool,
 }
 
 /// The account columns ([`ACCOUNT_COLS`]) starting at column `at`.
@@ -72,6 +73,7 @@ fn raw_account(r: &Row<'_>, at: usize) -> rusqlite::Result<RawAccount> {
         last_login: (r.get(at + 14)?, r.get(at + 15)?),
         previous_login: (r.get(at + 16)?, r.get(at + 17)?),
         failures_before_login: r.get(at + 18)?,
+        must_change_password: r.get(at + 19)?,
     })
 }
 
@@ -100,6 +102,7 @@ fn account_of(raw: RawAccount) -> Result<Account, StoreError> {
         last_login: trace(raw.last_login)?,
         previous_login: trace(raw.previous_login)?,
         failures_before_login: raw.failures_before_login,
+        must_change_password: raw.must_change_password,
     })
 }
 
@@ -252,44 +255,38 @@ fn insert_session(conn: &Connection, s: &Session) -> Result<(), StoreError> {
 
 fn token_from(r: &Row<'_>) -> rusqlite::Result<RawToken> {
     Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
+        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
+        (r.get(4)?, r.get(5)?),
+        (r.get(6)?, r.get(7)?, r.get(8)?),
     ))
 }
 
 type RawToken = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
+    (String, String, String, String),
+    (String, String),
+    (String, Option<String>, Option<String>),
 );
 
 fn token_of(raw: RawToken) -> Result<ApiToken, StoreError> {
-    let (id, account_id, name, token_hash, scopes, created, expires, revoked) = raw;
+    let ((id, account_id, name, token_hash), (scopes, grant_ids), (created, expires, revoked)) =
+        raw;
     Ok(ApiToken {
         id,
         account_id,
         name,
         token_hash,
         scopes: serde_json::from_str(&scopes)?,
+        grant_ids: serde_json::from_str(&grant_ids)?,
         created_at: instant(&created)?,
         expires_at: opt_instant(expires)?,
         revoked_at: opt_instant(revoked)?,
     })
 }
 
-const TOKEN_COLS: &str =
-    "t.id, t.account_id, t.name, t.token_hash, t.scopes, t.created_at, t.expires_at, t.revoked_at";
+/// The token columns; the account's follow at [`TOKEN_WIDTH`].
+const TOKEN_COLS: &str = "t.id, t.account_id, t.name, t.token_hash, t.scopes, t.grant_ids,
+    t.created_at, t.expires_at, t.revoked_at";
+const TOKEN_WIDTH: usize = 9;
 
 fn changed(n: usize, what: &str) -> Result<(), StoreError> {
     if n == 0 {
@@ -313,8 +310,8 @@ impl AccountStore for SqliteStore {
         self.write(move |conn| {
             conn.execute(
                 "INSERT INTO account (id, kind, login, display_name, organization, password_hash,
-                    password_changed_at, assurance, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    password_changed_at, assurance, created_at, must_change_password)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     a.id,
                     a.kind.key(),
@@ -324,7 +321,8 @@ impl AccountStore for SqliteStore {
                     a.password_hash,
                     a.password_changed_at.map(instant_text),
                     a.assurance.key(),
-                    instant_text(a.created_at)
+                    instant_text(a.created_at),
+                    a.must_change_password
                 ],
             )?;
             if let Some(p) = &new.person {
@@ -503,18 +501,21 @@ impl AccountStore for SqliteStore {
         &self,
         account_id: &str,
         source: &str,
+        mark_source: bool,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let (id, source) = (account_id.to_string(), source.to_string());
         self.write(move |conn| {
             let now = instant_text(at.trunc_subsecs(6));
-            conn.execute(
-                "INSERT INTO login_source (account_id, source, failures, last_success_at)
-                 VALUES (?1, ?2, 0, ?3)
-                 ON CONFLICT (account_id, source) DO UPDATE
-                   SET failures = 0, locked_until = NULL, last_success_at = ?3",
-                params![id, source, now],
-            )?;
+            if mark_source {
+                conn.execute(
+                    "INSERT INTO login_source (account_id, source, failures, last_success_at)
+                     VALUES (?1, ?2, 0, ?3)
+                     ON CONFLICT (account_id, source) DO UPDATE
+                       SET failures = 0, locked_until = NULL, last_success_at = ?3",
+                    params![id, source, now],
+                )?;
+            }
             let n = conn.execute(
                 "UPDATE account SET failures_before_login = failed_logins, failed_logins = 0,
                     slowed_until = NULL, previous_login_at = last_login_at,
@@ -539,8 +540,9 @@ impl AccountStore for SqliteStore {
         self.write(move |conn| {
             let n = conn.execute(
                 "UPDATE account SET password_hash = ?1, password_changed_at = ?2,
-                    failed_logins = 0, slowed_until = NULL WHERE id = ?3",
-                params![hash, instant_text(audit.at), id],
+                    failed_logins = 0, slowed_until = NULL, must_change_password = ?3
+                 WHERE id = ?4",
+                params![hash, instant_text(audit.at), keep.is_none(), id],
             )?;
             changed(n, "account")?;
             conn.execute(
@@ -551,6 +553,9 @@ impl AccountStore for SqliteStore {
                 "DELETE FROM session WHERE account_id = ?1 AND id_hash IS NOT ?2",
                 params![id, keep],
             )?;
+            if keep.is_none() {
+                end_tokens(conn, &id, audit.at)?;
+            }
             append_audit_in(conn, audit)?;
             Ok(())
         })
@@ -565,11 +570,16 @@ impl AccountStore for SqliteStore {
     ) -> Result<(), StoreError> {
         let id = id.to_string();
         self.write(move |conn| {
+            let reset = sealed.is_none();
             let n = conn.execute(
                 "UPDATE account SET totp_secret = ?1, totp_last_step = NULL WHERE id = ?2",
                 params![sealed, id],
             )?;
             changed(n, "account")?;
+            if reset {
+                conn.execute("DELETE FROM session WHERE account_id = ?1", [&id])?;
+                end_tokens(conn, &id, audit.at)?;
+            }
             append_audit_in(conn, audit)?;
             Ok(())
         })
@@ -639,6 +649,15 @@ impl AccountStore for SqliteStore {
         })
         .await
     }
+}
+
+/// Revokes every live API token of an account.
+fn end_tokens(conn: &Connection, account: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE api_token SET revoked_at = ?1 WHERE account_id = ?2 AND revoked_at IS NULL",
+        params![instant_text(at.trunc_subsecs(6)), account],
+    )?;
+    Ok(())
 }
 
 /// Refuses a change that left no enabled account holding `security_admin` (called only
@@ -867,14 +886,16 @@ impl SessionStore for SqliteStore {
     async fn create_token(&self, token: ApiToken, audit: AuditRecord) -> Result<(), StoreError> {
         self.write(move |conn| {
             conn.execute(
-                "INSERT INTO api_token (id, account_id, name, token_hash, scopes, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO api_token (id, account_id, name, token_hash, scopes, grant_ids,
+                    created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     token.id,
                     token.account_id,
                     token.name,
                     token.token_hash,
                     serde_json::to_string(&token.scopes)?,
+                    serde_json::to_string(&token.grant_ids)?,
                     instant_text(token.created_at),
                     token.expires_at.map(instant_text)
                 ],
@@ -894,7 +915,7 @@ impl SessionStore for SqliteStore {
             );
             let mut stmt = c.prepare_cached(&sql)?;
             let row = stmt
-                .query_row([&key], |r| Ok((token_from(r)?, raw_account(r, 8)?)))
+                .query_row([&key], |r| Ok((token_from(r)?, raw_account(r, TOKEN_WIDTH)?)))
                 .optional()?;
             row.map(|(t, a)| Ok((token_of(t)?, account_of(a)?))).transpose()
         })

@@ -38,6 +38,7 @@ fn staff(login: &str) -> NewAccount {
         password_hash: Some("$argon2id$fake".into()),
         assurance: Assurance::InPerson,
         person: None,
+        must_change_password: true,
     }
 }
 
@@ -59,6 +60,7 @@ fn applicant(login: &str, doc_index: &str, phone_index: &str) -> NewAccount {
             phone_index: phone_index.into(),
             phone_masked: "138****5678".into(),
         }),
+        must_change_password: false,
     }
 }
 
@@ -130,7 +132,7 @@ async fn failures_lock_one_address_slow_the_rest_and_success_tells_the_owner() {
         let id = created(&store, staff("clerk")).await;
         let (attacker, owner) = ("192.0.2.7", "198.51.100.9");
         store
-            .record_login_success(&id, owner, t0() - Duration::days(1))
+            .record_login_success(&id, owner, true, t0() - Duration::days(1))
             .await
             .unwrap();
         for _ in 1..=4 {
@@ -170,7 +172,10 @@ async fn failures_lock_one_address_slow_the_rest_and_success_tells_the_owner() {
         assert_eq!(locked[0].record.object.as_deref(), Some(id.as_str()));
         assert_eq!(locked[0].record.source, "192.0.2.7");
 
-        store.record_login_success(&id, owner, t0()).await.unwrap();
+        store
+            .record_login_success(&id, owner, true, t0())
+            .await
+            .unwrap();
         let acc = store.account(&id).await.unwrap().unwrap();
         assert_eq!((acc.failed_logins, acc.slowed_until), (0, None));
         assert_eq!(acc.failures_before_login, 5, "the owner is told");
@@ -185,6 +190,27 @@ async fn failures_lock_one_address_slow_the_rest_and_success_tells_the_owner() {
                 .locked_until,
             Some(until),
             "the attacker's address stays locked"
+        );
+        // So it does after a sign-in by a known device on the guessing address.
+        store
+            .record_login_success(&id, attacker, false, t0())
+            .await
+            .unwrap();
+        let here = store.login_source(&id, attacker).await.unwrap().unwrap();
+        assert_eq!(
+            (here.locked_until, here.last_success_at),
+            (Some(until), None)
+        );
+        assert_eq!(
+            store
+                .account(&id)
+                .await
+                .unwrap()
+                .unwrap()
+                .last_login
+                .unwrap()
+                .source,
+            attacker
         );
         // A new password forgets every lock.
         store
@@ -519,6 +545,7 @@ async fn tokens_are_found_by_hash_until_revoked() {
             name: "不动产登记系统".into(),
             token_hash: "th1".into(),
             scopes: vec!["catalog:read".into()],
+            grant_ids: vec!["g1".into(), "g2".into()],
             created_at: t0(),
             expires_at: None,
             revoked_at: None,
@@ -529,12 +556,78 @@ async fn tokens_are_found_by_hash_until_revoked() {
             .unwrap();
         let (found, acc) = store.token("th1").await.unwrap().unwrap();
         assert_eq!((found, acc.id), (token.clone(), id.clone()));
+        assert_eq!(
+            store.token_by_id(&token.id).await.unwrap().as_ref(),
+            Some(&token)
+        );
         store
             .revoke_token(&token.id, audit(AuditEvent::TokenRevoked, Some(&id)))
             .await
             .unwrap();
         assert!(store.token("th1").await.unwrap().is_none());
         assert!(store.tokens_of(&id).await.unwrap()[0].revoked_at.is_some());
+        // A password or second factor reset by someone else ends every token; the owner's
+        // own change does not.
+        for (n, reset) in [(2, "password"), (3, "second factor")] {
+            let t = ApiToken {
+                id: uuid::Uuid::now_v7().to_string(),
+                token_hash: format!("th{n}"),
+                ..token.clone()
+            };
+            store
+                .create_token(t, audit(AuditEvent::TokenCreated, Some(&id)))
+                .await
+                .unwrap();
+            store
+                .set_password(
+                    &id,
+                    "$argon2id$own",
+                    Some("own-session"),
+                    audit(AuditEvent::PasswordChanged, Some(&id)),
+                )
+                .await
+                .unwrap();
+            assert!(
+                store.token(&format!("th{n}")).await.unwrap().is_some(),
+                "{reset}"
+            );
+            assert!(
+                !store
+                    .account(&id)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .must_change_password
+            );
+            if reset == "password" {
+                store
+                    .set_password(
+                        &id,
+                        "$argon2id$reset",
+                        None,
+                        audit(AuditEvent::PasswordChanged, None),
+                    )
+                    .await
+                    .unwrap();
+                assert!(
+                    store
+                        .account(&id)
+                        .await
+                        .unwrap()
+                        .unwrap()
+                        .must_change_password
+                );
+            } else {
+                store
+                    .set_totp(&id, None, audit(AuditEvent::SecondFactorReset, None))
+                    .await
+                    .unwrap();
+            }
+            assert!(
+                store.token(&format!("th{n}")).await.unwrap().is_none(),
+                "{reset}"
+            );
+        }
     })
     .await;
 }

@@ -125,7 +125,7 @@ pub async fn seed(
     let mut made = 0;
     for (login, name, org, role, division) in DEMO_STAFF {
         let account = admin
-            .create(
+            .create_with(
                 &actor,
                 &NewStaff {
                     login: (*login).into(),
@@ -133,6 +133,7 @@ pub async fn seed(
                     organization: (*org).into(),
                     password: DEMO_PASSWORD.into(),
                 },
+                false,
             )
             .await?;
         admin
@@ -183,6 +184,7 @@ pub async fn seed(
                 person: Some(crate::auth::login::person_record(
                     security, name, &document, &phone,
                 )?),
+                must_change_password: false,
             },
             AuditRecord {
                 at: clock.now(),

@@ -14,7 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use onetrip_domain::access::{holds, Grant, Permission};
 use onetrip_domain::audit::{AuditEvent, AuditRecord, Outcome};
-use onetrip_store::{Account, AccountKind, Session, SessionStage};
+use onetrip_store::{Account, AccountKind, Session, SessionStage, StoredGrant};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +121,23 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
+/// The grants an account acts with: never one it gave itself, never a business role beside
+/// an administrator role (三员分立), never unmasking with an administrator role, whatever
+/// the database may still hold from before these rules.
+pub fn effective(account_id: &str, stored: Vec<StoredGrant>) -> Vec<StoredGrant> {
+    let mut grants: Vec<StoredGrant> = stored
+        .into_iter()
+        .filter(|g| g.granted_by.as_deref() != Some(account_id))
+        .collect();
+    if grants.iter().any(|g| g.grant.role.is_administrator()) {
+        grants.retain(|g| g.grant.role.is_administrator());
+        for g in &mut grants {
+            g.grant.unmask = false;
+        }
+    }
+    grants
+}
+
 /// The live token a request's `Authorization: Bearer` names and its enabled account, if
 /// any: `None` when there is no bearer token or it does not work.
 pub async fn token_holder(
@@ -147,13 +164,12 @@ pub async fn resolve(state: &AppState, parts: &Parts) -> Result<Option<Signed>, 
         let Some((t, account)) = token_holder(state, parts).await? else {
             return Err(AppError::Unauthorized);
         };
-        let grants = state
-            .store
-            .grants_of(&account.id)
-            .await?
+        // A token carries the business grants its holder chose when issuing it, as long as
+        // the holder keeps them; never an administrator role.
+        let grants = effective(&account.id, state.store.grants_of(&account.id).await?)
             .into_iter()
+            .filter(|g| t.grant_ids.contains(&g.id) && !g.grant.role.is_administrator())
             .map(|g| g.grant)
-            .filter(|g| t.scopes.iter().any(|s| s == g.role.key()))
             .collect();
         return Ok(Some(Signed {
             account,
@@ -169,10 +185,7 @@ pub async fn resolve(state: &AppState, parts: &Parts) -> Result<Option<Signed>, 
         return Ok(None);
     };
     let grants = if account.kind == AccountKind::Staff && session.stage == SessionStage::Complete {
-        state
-            .store
-            .grants_of(&account.id)
-            .await?
+        effective(&account.id, state.store.grants_of(&account.id).await?)
             .into_iter()
             .map(|g| g.grant)
             .collect()
@@ -284,15 +297,18 @@ pub async fn guard(
 /// Where an account whose password has expired may still go.
 const PASSWORD_ROUTES: &[&str] = &["/me/password", "/api/v1/me/password", "/api/v1/session"];
 
-/// Whether the password policy (the `mlps` profile) requires a new password first.
+/// Whether the owner must set a new password first: one set by someone else, or one the
+/// password policy (the `mlps` profile) has let expire.
 fn password_expired(state: &AppState, signed: &Signed) -> bool {
     signed.session.is_some()
-        && signed.account.password_changed_at.is_some_and(|changed| {
-            let china =
-                |t: chrono::DateTime<chrono::Utc>| (t + chrono::Duration::hours(8)).date_naive();
-            state
-                .security
-                .policy
-                .expired(china(changed), state.clock.today())
-        })
+        && (signed.account.must_change_password
+            || signed.account.password_changed_at.is_some_and(|changed| {
+                let china = |t: chrono::DateTime<chrono::Utc>| {
+                    (t + chrono::Duration::hours(8)).date_naive()
+                };
+                state
+                    .security
+                    .policy
+                    .expired(china(changed), state.clock.today())
+            }))
 }

@@ -29,6 +29,7 @@ impl RateLimiter {
     }
 
     fn take_at(&self, ip: IpAddr, now: Instant) -> Result<(), u64> {
+        let ip = network(ip);
         let Ok(mut buckets) = self.buckets.lock() else {
             return Ok(());
         };
@@ -52,6 +53,19 @@ impl RateLimiter {
     }
 }
 
+/// The address a limit counts: IPv4 as it is, IPv6 by its /64 network (one subscriber's
+/// block), as the lockout counts it.
+fn network(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            IpAddr::from([s[0], s[1], s[2], s[3], 0, 0, 0, 0])
+        }
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +86,16 @@ mod tests {
             "other addresses unaffected"
         );
         assert_eq!(l.take_at(ip, t + Duration::from_secs(1)), Ok(()));
+    }
+
+    #[test]
+    fn an_ipv6_subscriber_block_shares_one_bucket() {
+        let l = RateLimiter::new(1);
+        let t = Instant::now();
+        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        assert_eq!(l.take_at(a, t), Ok(()));
+        assert!(l.take_at(b, t).is_err(), "the same /64");
+        assert_eq!(l.take_at("2001:db8:1:3::1".parse().unwrap(), t), Ok(()));
     }
 }

@@ -27,7 +27,7 @@ const TOTP_CONTEXT: &str = "account.totp";
 #[derive(Debug)]
 pub enum LoginStep {
     /// Signed in (applicants).
-    Complete { cookie: String },
+    Complete(SignedIn),
     /// Staff: the second factor is due (with the CSRF token of the half-signed-in
     /// session); `enrol` when none is set up yet.
     SecondFactor {
@@ -91,8 +91,23 @@ fn lock_policy(state: &AppState) -> LockPolicy {
     }
 }
 
-/// Whether an attempt on the account from `source` may be checked at all.
-async fn attempt(state: &AppState, account: &Account, source: &str) -> Result<Attempt, AppError> {
+/// Where device cookies are sealed.
+const DEVICE_CONTEXT: &str = "account.device";
+
+/// Whether the browser's device cookie says the account has completed a sign-in on it.
+fn known_device(state: &AppState, account: &Account, device: Option<&str>) -> bool {
+    device
+        .and_then(|d| state.security.cipher.open_field(DEVICE_CONTEXT, d).ok())
+        .is_some_and(|id| id == account.id)
+}
+
+/// Whether an attempt on the account from `source` (and this device) may be checked at all.
+async fn attempt(
+    state: &AppState,
+    account: &Account,
+    source: &str,
+    device: Option<&str>,
+) -> Result<Attempt, AppError> {
     let record = state
         .store
         .login_source(&account.id, &lockout::source_key(source))
@@ -100,6 +115,7 @@ async fn attempt(state: &AppState, account: &Account, source: &str) -> Result<At
     Ok(lockout::admit(
         account.slowed_until,
         record.as_ref(),
+        known_device(state, account, device),
         state.clock.now(),
     ))
 }
@@ -131,6 +147,7 @@ pub async fn password_login(
     login: &str,
     password: &str,
     source: IpAddr,
+    device: Option<&str>,
 ) -> Result<LoginStep, AppError> {
     let security = &state.security;
     security.limiter.take(source).map_err(AppError::TooMany)?;
@@ -158,7 +175,7 @@ pub async fn password_login(
             .await?;
         return Err(AppError::LoginFailed);
     };
-    let refused = match attempt(state, &account, &address).await? {
+    let refused = match attempt(state, &account, &address, device).await? {
         _ if account.disabled_at.is_some() => Some("disabled"),
         Attempt::LockedHere { .. } => Some("locked for this address"),
         Attempt::Slowed { .. } => Some("slowed: unfamiliar address"),
@@ -205,8 +222,9 @@ pub async fn password_login(
     }
     match account.kind {
         AccountKind::Applicant => {
-            let cookie = signed_in(state, &account, source, "password").await?;
-            Ok(LoginStep::Complete { cookie })
+            let on_device = known_device(state, &account, device);
+            let done = signed_in(state, &account, source, "password", on_device).await?;
+            Ok(LoginStep::Complete(done))
         }
         // Failures are forgotten only when the second factor completes the sign-in.
         AccountKind::Staff => {
@@ -258,6 +276,7 @@ pub async fn second_factor(
     signed: &Signed,
     code: &str,
     pending: Option<&str>,
+    device: Option<&str>,
 ) -> Result<SignedIn, AppError> {
     let security = &state.security;
     let source: IpAddr = signed.source.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
@@ -265,7 +284,8 @@ pub async fn second_factor(
     let now = state.clock.now();
     let account = &signed.account;
     // The lock holds at this step too: a session opened before it does not get past it.
-    match attempt(state, account, &signed.source).await? {
+    let on_device = known_device(state, account, device);
+    match attempt(state, account, &signed.source, device).await? {
         Attempt::Allowed => {}
         Attempt::LockedHere { until } | Attempt::Slowed { until } => {
             let seconds = u64::try_from((until - now).num_seconds()).unwrap_or(1);
@@ -351,16 +371,28 @@ pub async fn second_factor(
     state.store.replace_session(&old, new, Some(audit)).await?;
     state
         .store
-        .record_login_success(&account.id, &lockout::source_key(&signed.source), now)
+        .record_login_success(
+            &account.id,
+            &lockout::source_key(&signed.source),
+            !on_device,
+            now,
+        )
         .await?;
-    Ok(SignedIn { cookie, csrf })
+    let device = state.security.cipher.seal(DEVICE_CONTEXT, &account.id)?;
+    Ok(SignedIn {
+        cookie,
+        csrf,
+        device,
+    })
 }
 
-/// A complete sign-in: the session cookie and the new session's CSRF token.
+/// A complete sign-in: the session cookie, the new session's CSRF token, and the device
+/// cookie that marks this browser as one the account signed in on.
 #[derive(Debug)]
 pub struct SignedIn {
     pub cookie: String,
     pub csrf: String,
+    pub device: String,
 }
 
 /// Changes the caller's own password after checking the current one; the account's other
@@ -445,7 +477,7 @@ pub async fn single_sign_on(
     state: &AppState,
     claims: &serde_json::Map<String, serde_json::Value>,
     source: IpAddr,
-) -> Result<String, AppError> {
+) -> Result<SignedIn, AppError> {
     let security = &state.security;
     let Some(oidc) = &security.oidc else {
         return Err(AppError::NotFound("/login/sso".into()));
@@ -496,6 +528,7 @@ pub async fn single_sign_on(
                         password_hash: None,
                         assurance: Assurance::SingleSignOn,
                         person: Some(person),
+                        must_change_password: false,
                     },
                     record(
                         now,
@@ -512,7 +545,7 @@ pub async fn single_sign_on(
     if account.disabled_at.is_some() {
         return Err(AppError::LoginFailed);
     }
-    signed_in(state, &account, source, "single sign-on").await
+    signed_in(state, &account, source, "single sign-on", false).await
 }
 
 /// Ends the caller's session.
@@ -582,7 +615,7 @@ pub async fn register(
     state: &AppState,
     form: &Registration,
     source: IpAddr,
-) -> Result<String, AppError> {
+) -> Result<SignedIn, AppError> {
     let security = &state.security;
     security.limiter.take(source).map_err(AppError::TooMany)?;
     let name = PersonName::parse(&form.name).on_field("name")?;
@@ -633,6 +666,7 @@ pub async fn register(
                 password_hash: Some(hash),
                 assurance: Assurance::SelfRegistered,
                 person: Some(person),
+                must_change_password: false,
             },
             record(
                 now,
@@ -654,16 +688,19 @@ pub async fn register(
         }
         Err(e) => return Err(e.into()),
     };
-    signed_in(state, &account, source, "registration").await
+    signed_in(state, &account, source, "registration", false).await
 }
 
 /// Starts a complete session for an applicant and records the sign-in.
+/// `on_device`: the sign-in came from a device the account signed in on before, so the
+/// address it came from is not marked familiar (it may be one someone else guesses from).
 pub(crate) async fn signed_in(
     state: &AppState,
     account: &Account,
     source: IpAddr,
     how: &str,
-) -> Result<String, AppError> {
+    on_device: bool,
+) -> Result<SignedIn, AppError> {
     let now = state.clock.now();
     let (cookie, s) = session::new_session(
         account,
@@ -681,10 +718,21 @@ pub(crate) async fn signed_in(
         how,
     );
     audit.actor = Some(account.id.clone());
+    let csrf = s.csrf_token.clone();
     state.store.create_session(s, Some(audit)).await?;
     state
         .store
-        .record_login_success(&account.id, &lockout::source_key(&source.to_string()), now)
+        .record_login_success(
+            &account.id,
+            &lockout::source_key(&source.to_string()),
+            !on_device,
+            now,
+        )
         .await?;
-    Ok(cookie)
+    let device = state.security.cipher.seal(DEVICE_CONTEXT, &account.id)?;
+    Ok(SignedIn {
+        cookie,
+        csrf,
+        device,
+    })
 }

@@ -41,6 +41,46 @@ pub fn set_cookie(security: &Security, id: &str) -> HeaderValue {
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+/// The device cookie's name: `__Host-` prefixed when cookies are `Secure`.
+pub fn device_cookie_name(security: &Security) -> &'static str {
+    if security.config.secure_cookies {
+        "__Host-onetrip-device"
+    } else {
+        "onetrip-device"
+    }
+}
+
+/// The sealed device cookie a request carries, if any.
+pub fn device_cookie<'a>(
+    headers: &'a axum::http::HeaderMap,
+    security: &Security,
+) -> Option<&'a str> {
+    crate::params::cookie(headers, device_cookie_name(security)).filter(|v| v.len() <= 512)
+}
+
+/// The `Set-Cookie` headers of a complete sign-in: the session, and the device (kept a
+/// year: the account's owner is recognised on it even while someone guesses elsewhere).
+pub fn signed_in_cookies(
+    security: &Security,
+    done: &crate::auth::login::SignedIn,
+) -> axum::response::AppendHeaders<[(axum::http::HeaderName, HeaderValue); 2]> {
+    let secure = if security.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let device = HeaderValue::from_str(&format!(
+        "{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000{secure}",
+        device_cookie_name(security),
+        done.device
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""));
+    axum::response::AppendHeaders([
+        (SET_COOKIE, set_cookie(security, &done.cookie)),
+        (SET_COOKIE, device),
+    ])
+}
+
 /// `Set-Cookie` that removes the session cookie.
 pub fn clear_cookie(security: &Security) -> (axum::http::HeaderName, HeaderValue) {
     let secure = if security.config.secure_cookies {

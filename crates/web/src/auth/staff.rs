@@ -326,7 +326,19 @@ impl StaffAdmin<'_> {
         Ok(entry)
     }
 
+    /// Creates a staff account whose owner replaces the password at first sign-in.
     pub async fn create(&self, actor: &Actor, new: &NewStaff) -> Result<Account, AppError> {
+        self.create_with(actor, new, true).await
+    }
+
+    /// Creates a staff account; `must_change_password` is false only for the demo accounts,
+    /// whose password the demo login page shows.
+    pub async fn create_with(
+        &self,
+        actor: &Actor,
+        new: &NewStaff,
+        must_change_password: bool,
+    ) -> Result<Account, AppError> {
         check_login(&new.login)?;
         let name = new.name.trim();
         if name.is_empty() || name.chars().count() > 64 {
@@ -365,6 +377,7 @@ impl StaffAdmin<'_> {
                     password_hash: Some(hash),
                     assurance: Assurance::InPerson,
                     person: None,
+                    must_change_password,
                 },
                 record,
             )
@@ -407,7 +420,10 @@ impl StaffAdmin<'_> {
                 Message::new("invalid-matter").text("code", bad),
             ));
         }
-        admit(&existing, &grant)?;
+        if let Err(e) = admit(&existing, &grant) {
+            let detail = format!("grant {}: {e}", grant.role.key());
+            return Err(self.deny(actor, account_id, detail, e.into()).await);
+        }
         let detail = format!("{} @ {}", grant.role.key(), grant.division);
         let record = actor.record(self.clock, AuditEvent::GrantAdded, account_id, detail);
         match self.store.add_grant(account_id, &grant, record).await {
@@ -448,10 +464,10 @@ impl StaffAdmin<'_> {
             grant_id,
             format!("{} @ {}", stored.grant.role.key(), stored.grant.division),
         );
-        self.store
-            .revoke_grant(grant_id, record)
-            .await
-            .map_err(last_security_admin)
+        match self.store.revoke_grant(grant_id, record).await {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.kept(actor, grant_id, e).await),
+        }
     }
 
     pub async fn set_disabled(
@@ -469,10 +485,28 @@ impl StaffAdmin<'_> {
             AuditEvent::AccountEnabled
         };
         let record = actor.record(self.clock, event, &entry.account.id, String::new());
-        self.store
+        match self
+            .store
             .set_disabled(&entry.account.id, disabled, record)
             .await
-            .map_err(last_security_admin)
+        {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.kept(actor, account_id, e).await),
+        }
+    }
+
+    /// The store's refusal to leave no security administrator, recorded and answered as a
+    /// conflict; any other store error as it is.
+    async fn kept(&self, actor: &Actor, object: &str, e: StoreError) -> AppError {
+        match e {
+            StoreError::Conflict(k) if k == "last_security_admin" => {
+                let answer =
+                    AppError::conflict("role", Message::new("conflict-last-security-admin"));
+                let detail = "would leave no security administrator".to_string();
+                self.deny(actor, object, detail, answer).await
+            }
+            other => other.into(),
+        }
     }
 
     /// Sets a new password; the account's sessions end.
@@ -520,16 +554,6 @@ impl StaffAdmin<'_> {
         );
         self.store.set_totp(&entry.account.id, None, record).await?;
         Ok(())
-    }
-}
-
-/// A store's refusal to leave no security administrator, as the user sees it.
-fn last_security_admin(e: StoreError) -> AppError {
-    match e {
-        StoreError::Conflict(k) if k == "last_security_admin" => {
-            AppError::conflict("role", Message::new("conflict-last-security-admin"))
-        }
-        other => other.into(),
     }
 }
 
@@ -591,6 +615,11 @@ impl StaffAdmin<'_> {
                 Message::new("invalid-token-scopes"),
             ));
         }
+        let held = crate::auth::guard::effective(
+            &holder.account.id,
+            self.store.grants_of(&holder.account.id).await?,
+        );
+        let mut grant_ids = Vec::new();
         for scope in &scopes {
             let Some(role) = Role::from_key(scope) else {
                 return Err(AppError::invalid(
@@ -598,19 +627,26 @@ impl StaffAdmin<'_> {
                     Message::new("invalid-role").text("role", scope),
                 ));
             };
-            if role.is_administrator() {
-                return Err(AppError::invalid(
-                    "scopes",
-                    Message::new("invalid-token-scope-administrator"),
-                ));
-            }
-            if !holder.grants.iter().any(|g| g.role == role) {
-                return Err(AppError::invalid(
-                    "scopes",
+            let refusal = if role.is_administrator() {
+                Some(Message::new("invalid-token-scope-administrator"))
+            } else if !held.iter().any(|g| g.grant.role == role) {
+                Some(
                     Message::new("invalid-token-scope-not-held")
                         .label("role", format!("role-{scope}")),
-                ));
+                )
+            } else {
+                None
+            };
+            if let Some(message) = refusal {
+                let answer = AppError::invalid("scopes", message);
+                let detail = format!("token with role {scope}");
+                return Err(self.deny(&actor, &holder.account.id, detail, answer).await);
             }
+            grant_ids.extend(
+                held.iter()
+                    .filter(|g| g.grant.role == role)
+                    .map(|g| g.id.clone()),
+            );
         }
         if days.is_some_and(|d| !TOKEN_DAYS.contains(&d)) {
             return Err(bad_token_days(days.unwrap_or_default()));
@@ -623,6 +659,7 @@ impl StaffAdmin<'_> {
             name: name.to_string(),
             token_hash: onetrip_vault::secret_hash(&token),
             scopes,
+            grant_ids,
             created_at: now,
             expires_at: days.map(|d| now + chrono::Duration::days(i64::from(d))),
             revoked_at: None,
@@ -695,11 +732,17 @@ impl StaffAdmin<'_> {
         Ok(())
     }
 
-    /// Revokes one of the caller's own tokens; another's is not found.
+    /// Revokes one of the caller's own tokens; another's is not found (and the attempt
+    /// recorded).
     pub async fn revoke_own_token(&self, actor: &Actor, token_id: &str) -> Result<(), AppError> {
         match self.store.token_by_id(token_id).await? {
             Some(t) if t.account_id == actor.id && t.revoked_at.is_none() => {
                 self.revoke_token(actor, token_id).await
+            }
+            Some(t) if t.account_id != actor.id => {
+                let answer = AppError::NotFound(token_id.to_string());
+                let detail = "revoke another's token as one's own".to_string();
+                Err(self.deny(actor, token_id, detail, answer).await)
             }
             _ => Err(AppError::NotFound(token_id.to_string())),
         }

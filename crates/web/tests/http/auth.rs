@@ -126,7 +126,7 @@ async fn staff_sign_in_needs_password_and_a_code_that_works_once() {
     each_app(|app| async move {
         let clerk = staff(&app, "clerk").await;
         let (status, page) = get(&app, &clerk, "/me").await;
-        assert_eq!(status, 200);
+        assert_eq!(status, 200, "{page}");
         assert!(
             page.contains("周晓兰") && page.contains("综合窗口"),
             "{page}"

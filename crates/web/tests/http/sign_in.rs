@@ -184,15 +184,39 @@ async fn wrong_codes_count_with_wrong_passwords_and_the_lock_holds_at_every_step
     .await;
 }
 
+/// Signs in from `127.0.0.{octet}` with a device cookie, if any; the status and the device
+/// cookie the answer sets.
+async fn from_device(app: &TestApp, octet: u8, device: Option<&str>) -> (u16, Option<String>) {
+    let mut req = app
+        .browser_from(octet)
+        .post(app.url("/login"))
+        .form(&[("login", DEMO_APPLICANT.1), ("password", DEMO_PASSWORD)]);
+    if let Some(d) = device {
+        req = req.header("cookie", format!("onetrip-device={d}"));
+    }
+    let resp = req.send().await.unwrap();
+    let set = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("onetrip-device="))
+        .map(|c| c.split(';').next().unwrap_or_default().to_string());
+    (resp.status().as_u16(), set)
+}
+
 #[tokio::test]
 async fn guessing_from_one_address_does_not_lock_the_owner_out() {
     each_app(|app| async move {
-        // The owner has signed in from the hall's PC (127.0.0.1) before.
+        // The owner has signed in on the hall's PC (127.0.0.1) and on their phone before.
         let owner = app.browser();
         assert_eq!(
             login(&app, &owner, DEMO_APPLICANT.1, DEMO_PASSWORD).await,
             (303, "/me".into())
         );
+        let (status, phone) = from_device(&app, 9, None).await;
+        assert_eq!(status, 303);
+        let phone = phone.expect("a device cookie after a complete sign-in");
         // Someone at 127.0.0.2 tries five passwords on the owner's ID number.
         let attacker = app.browser_from(2);
         for _ in 0..5 {
@@ -232,6 +256,11 @@ async fn guessing_from_one_address_does_not_lock_the_owner_out() {
             "the owner is told: {page}"
         );
         assert!(page.contains("上次登录"), "{page}");
+        // The phone gets in even on the guessing address (one hall's NAT); a forged device
+        // cookie is no device.
+        let forged = format!("{}AAAA", &phone[..phone.len() - 4]);
+        assert_eq!(from_device(&app, 2, Some(&forged)).await.0, 401);
+        assert_eq!(from_device(&app, 2, Some(&phone)).await.0, 303);
         app.clock.advance(chrono::Duration::seconds(61));
         let stranger = app.browser_from(3);
         assert_eq!(

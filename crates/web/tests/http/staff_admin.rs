@@ -157,17 +157,24 @@ async fn id_of(app: &TestApp, login: &str) -> String {
     app.store.account_by_login(login).await.unwrap().unwrap().id
 }
 
-/// A token of an account, made directly in the store (a fixture: only holders issue them).
-async fn token_of(app: &TestApp, account: &str) -> String {
+/// A token of an account carrying all its grants, made directly in the store as a token
+/// issued before the upgrade could be (only holders issue them now): its id and secret.
+async fn token_of(app: &TestApp, account: &str) -> (String, String) {
     let id = onetrip_store::new_id();
+    let secret = format!("ot_fixture_{id}");
+    let grants = app.store.grants_of(account).await.unwrap();
     app.store
         .create_token(
             ApiToken {
                 id: id.clone(),
                 account_id: account.into(),
                 name: "fixture".into(),
-                token_hash: onetrip_vault::secret_hash(&format!("ot_fixture_{id}")),
-                scopes: Vec::new(),
+                token_hash: onetrip_vault::secret_hash(&secret),
+                scopes: grants
+                    .iter()
+                    .map(|g| g.grant.role.key().to_string())
+                    .collect(),
+                grant_ids: grants.iter().map(|g| g.id.clone()).collect(),
                 created_at: chrono::Utc::now(),
                 expires_at: None,
                 revoked_at: None,
@@ -184,7 +191,7 @@ async fn token_of(app: &TestApp, account: &str) -> String {
         )
         .await
         .unwrap();
-    id
+    (id, secret)
 }
 
 /// Everything an administrative change could alter about an account.
@@ -221,6 +228,8 @@ struct Target {
     account: String,
     grant: String,
     token: String,
+    /// The token's secret.
+    secret: String,
     /// The division a grant to it would name.
     division: &'static str,
 }
@@ -228,12 +237,13 @@ struct Target {
 async fn target(app: &TestApp, label: &'static str, login: &str, division: &'static str) -> Target {
     let account = id_of(app, login).await;
     let grant = app.store.grants_of(&account).await.unwrap()[0].id.clone();
-    let token = token_of(app, &account).await;
+    let (token, secret) = token_of(app, &account).await;
     Target {
         label,
         account,
         grant,
         token,
+        secret,
         division,
     }
 }
@@ -563,7 +573,7 @@ async fn no_administrator_obtains_another_administrators_power_or_a_business_rol
             .send()
             .await
             .unwrap();
-        assert!(resp.status().is_client_error(), "{}", resp.status());
+        assert_eq!(resp.status().as_u16(), 405, "no such route any more");
         assert_eq!(
             app.store.tokens_of(&auditor.account).await.unwrap().len(),
             1,
@@ -740,4 +750,57 @@ async fn nobody_grants_revokes_resets_or_issues_for_themselves() {
         assert_eq!(lookup().await.unwrap().status().as_u16(), 403);
     })
     .await;
+}
+
+/// What the database may still hold from before these rules counts for nothing: a token
+/// carrying an administrator role, a business grant beside an administrator role, a grant
+/// an account gave itself.
+#[tokio::test]
+async fn power_taken_before_the_rules_counts_for_nothing() {
+    let app = onetrip_testkit::spawn_app(onetrip_testkit::Backend::Sqlite)
+        .await
+        .unwrap();
+    // The auditor's own token with its role, as an administrator could issue one before.
+    let auditor = target(&app, "the audit administrator", "auditor", "331199").await;
+    let audit = app
+        .client
+        .get(app.url("/api/v1/audit"))
+        .bearer_auth(&auditor.secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        audit.status().as_u16(),
+        403,
+        "no administrator role rides on a token"
+    );
+    // The security administrator's unmasking clerk grant and a self-given grant, written
+    // past the database's rule as an older version allowed.
+    let sec = id_of(&app, "secadmin").await;
+    let conn = rusqlite::Connection::open(app.data_dir().join("test.sqlite3")).unwrap();
+    conn.execute_batch("DROP TRIGGER staff_grant_administrator_alone")
+        .unwrap();
+    for (id, role, granted_by) in [
+        ("g-clerk", "window_clerk", "someone"),
+        ("g-self", "catalog_admin", sec.as_str()),
+    ] {
+        conn.execute(
+            "INSERT INTO staff_grant (id, account_id, role, division_code, matters, unmask, granted_by, granted_at)
+             VALUES (?1, ?2, ?3, '331199', '[]', 1, ?4, '2026-03-01T00:00:00.000000Z')",
+            rusqlite::params![id, sec, role, granted_by],
+        )
+        .unwrap();
+    }
+    let admin = Admin::sign_in(&app, "secadmin").await;
+    let applicant = id_of_applicant(&app).await;
+    for path in [
+        format!("/api/v1/accounts/{applicant}/identity"),
+        "/admin/catalog".to_string(),
+        "/staff/people".to_string(),
+    ] {
+        let (status, _) = admin.send(&app, "GET", &path, &[]).await;
+        assert_eq!(status, 403, "{path}");
+    }
+    let (status, _) = admin.send(&app, "GET", "/admin/staff", &[]).await;
+    assert_eq!(status, 200, "the account's own role still works");
 }
