@@ -59,3 +59,42 @@ for (const [name, width, height] of [['phone', 375, 812], ['desktop', 1280, 900]
     }
   });
 }
+
+/** The computed size, in pixels, of a page's body text and main heading. */
+async function sizes(page) {
+  return page.evaluate(() => {
+    const px = (el) => parseFloat(getComputedStyle(el).fontSize);
+    return { text: px(document.querySelector('main p, main li')), heading: px(document.querySelector('main h1')) };
+  });
+}
+
+for (const [name, width, height] of [['phone', 375, 812], ['desktop', 1280, 900]]) {
+  test(`large-text mode enlarges the text at ${name} width and is remembered`, async () => {
+    const context = await chrome.browser.newContext({ viewport: { width, height }, ...contextOptions });
+    const page = await context.newPage();
+    try {
+      const guide = `${BASE}/guide/11331199MB1A001006000105001000`;
+      await page.goto(guide);
+      const normal = await sizes(page);
+      assert.ok(normal.text >= (name === 'phone' ? 18 : 20), `normal text ${normal.text}px`);
+      await page.getByRole('link', { name: '大字模式' }).click();
+      await page.waitForURL(/text=large/);
+      const large = await sizes(page);
+      assert.ok(large.text >= 1.4 * normal.text, `text ${normal.text}px -> ${large.text}px`);
+      assert.ok(large.heading >= 1.4 * normal.heading, `heading ${normal.heading}px -> ${large.heading}px`);
+      await page.screenshot({ path: `${SHOTS}${name}-6-guide-large.png`, fullPage: false });
+      await axe(page, 'guide in large text');
+      // The choice is remembered on the next page, and switched off again.
+      await page.goto(`${BASE}/`);
+      assert.ok((await sizes(page)).text >= 1.4 * normal.text, 'remembered');
+      await page.getByRole('link', { name: '标准字号' }).click();
+      await page.waitForURL(/text=normal/);
+      assert.equal((await sizes(page)).text, normal.text);
+    } catch (e) {
+      await page.screenshot({ path: `${SHOTS}${name}-large-failure.png`, fullPage: true }).catch(() => {});
+      throw e;
+    } finally {
+      await context.close();
+    }
+  });
+}
