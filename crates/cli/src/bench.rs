@@ -26,8 +26,8 @@ pub struct Args {
     /// Concurrent keep-alive connections.
     #[arg(long, default_value_t = 32)]
     pub connections: usize,
-    /// Port for the server under test.
-    #[arg(long, default_value_t = 18_080)]
+    /// Port for the server under test; 0 (the default) lets the system choose a free one.
+    #[arg(long, default_value_t = 0)]
     pub port: u16,
     /// Benchmark on this PostgreSQL server instead of SQLite (a scratch database is made).
     #[arg(long, value_name = "URL")]
@@ -98,18 +98,24 @@ fn generated_batch(n: usize) -> anyhow::Result<onetrip_domain::catalog::file::Ca
 
 struct Server {
     child: tokio::process::Child,
+    /// The port the server itself reported listening on.
+    port: u16,
 }
 
 impl Server {
+    /// Starts `onetrip serve` and waits until it is ready. The port is the one the server
+    /// reports it bound (so a port already taken by another process fails the start, and
+    /// nothing else is ever measured); a server that exits or never gets ready is an error.
     async fn start(
         data_dir: &Path,
         key_file: &Path,
         url: &str,
         port: u16,
     ) -> anyhow::Result<(Server, Duration)> {
+        use tokio::io::AsyncBufReadExt;
         let exe = std::env::current_exe()?;
         let started = Instant::now();
-        let child = tokio::process::Command::new(exe)
+        let mut child = tokio::process::Command::new(exe)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .arg("--data-dir")
             .arg(data_dir)
@@ -117,21 +123,45 @@ impl Server {
             .arg(key_file)
             .args(["--database-url", url])
             .env("ONETRIP_LOG", "warn")
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .context("cannot start onetrip serve")?;
+        let stdout = child.stdout.take().context("no stdout")?;
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        let limit = Duration::from_secs(120);
+        let announced = tokio::time::timeout(limit, async {
+            while let Some(line) = lines.next_line().await? {
+                if let Some(addr) = line.split("://").nth(1) {
+                    let port = addr.split(['/', ' ']).next().and_then(|a| a.rsplit(':').next());
+                    if let Some(p) = port.and_then(|p| p.parse::<u16>().ok()) {
+                        return Ok(p);
+                    }
+                }
+            }
+            Err(anyhow!("the server ended without saying where it listens"))
+        })
+        .await;
+        let port = match announced {
+            Ok(Ok(port)) => port,
+            Ok(Err(e)) => return Err(failed_start(child, e).await),
+            Err(_) => return Err(anyhow!("server not listening within {} s", limit.as_secs())),
+        };
         let client = client();
         loop {
-            if started.elapsed() > Duration::from_secs(120) {
-                return Err(anyhow!("server not ready within 120 s"));
+            if started.elapsed() > limit {
+                return Err(anyhow!("server not ready within {} s", limit.as_secs()));
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                return Err(failed_start(child, anyhow!("the server exited ({status})")).await);
             }
             if let Ok(resp) = client
                 .get(format!("http://127.0.0.1:{port}/readyz").parse()?)
                 .await
             {
                 if resp.status().is_success() {
-                    return Ok((Server { child }, started.elapsed()));
+                    return Ok((Server { child, port }, started.elapsed()));
                 }
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
@@ -150,6 +180,17 @@ impl Server {
             .ok()?;
         Some(kb / 1024.0)
     }
+}
+
+/// A start that failed, with what the server wrote to its error stream.
+async fn failed_start(mut child: tokio::process::Child, why: anyhow::Error) -> anyhow::Error {
+    use tokio::io::AsyncReadExt;
+    let _ = child.start_kill();
+    let mut said = String::new();
+    if let Some(mut err) = child.stderr.take() {
+        let _ = tokio::time::timeout(Duration::from_secs(2), err.read_to_string(&mut said)).await;
+    }
+    anyhow!("{why}: {}", said.trim())
 }
 
 type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Empty<Bytes>>;
@@ -215,6 +256,12 @@ async fn load(
         errors += e;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    if errors > 0 || all.is_empty() {
+        return Err(anyhow!(
+            "{errors} of {} requests failed: no rate is reported over failed requests",
+            all.len()
+        ));
+    }
     all.sort_unstable();
     let pct = |p: f64| -> f64 {
         let idx = ((all.len() as f64) * p).ceil() as usize;
@@ -305,8 +352,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .map(|q| format!("/search?q={}", percent_encode(q)))
         .collect();
     for (label, paths) in [("办事指南页面", guides.clone()), ("搜索", searches)] {
-        let warm = load(args.port, paths.clone(), args.connections, 1).await?;
-        let o = load(args.port, paths, args.connections, args.seconds).await?;
+        let warm = load(server.port, paths.clone(), args.connections, 1).await?;
+        let o = load(server.port, paths, args.connections, args.seconds).await?;
         println!(
             "{label}：{:.0} 次/秒，p50 {:.2} 毫秒，p99 {:.2} 毫秒（{} 次请求，{} 次失败，{} 个并发连接，预热 {} 次）",
             o.rps, o.p50_ms, o.p99_ms, o.requests, o.errors, args.connections, warm.requests

@@ -303,6 +303,24 @@ fn a_hall_is_set_up_from_the_console() {
     let _ = std::fs::remove_file(d.with_extension("keys.toml"));
 }
 
+#[test]
+fn the_benchmark_measures_only_its_own_server() {
+    // Another process holds the port: the benchmark's server cannot bind it, and the
+    // benchmark stops with that error instead of measuring the other process.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_onetrip"))
+        .args(["bench", "--matters", "0", "--seconds", "1", "--connections", "2"])
+        .args(["--port", &port])
+        .env("ONETRIP_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("无法监听"), "{}", text(&out));
+    assert!(!text(&out).contains("次/秒"), "no rate: {}", text(&out));
+    drop(taken);
+}
+
 fn text(o: &Output) -> String {
     format!(
         "{}{}",
