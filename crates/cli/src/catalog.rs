@@ -80,7 +80,8 @@ pub async fn run(cmd: Command) -> anyhow::Result<()> {
         } => {
             let batch = load_dir(&dir)?;
             let store = common.load()?.open_store().await?;
-            let today = chrono::Utc::now().date_naive();
+            // Versions come into force on a China date, whatever the hour in UTC.
+            let today = onetrip_domain::clock::Clock::today(&onetrip_web::SystemClock);
             let mode = if draft {
                 ImportMode::Draft
             } else {

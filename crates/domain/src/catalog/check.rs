@@ -260,6 +260,50 @@ mod tests {
     }
 
     #[test]
+    fn single_materials_are_added_dropped_and_changed_by_id() {
+        use crate::catalog::matter::Overrides;
+        let base = content();
+        let keys = |o: &Overrides| -> Vec<String> {
+            contradictions(&base, &o.apply(&base))
+                .into_iter()
+                .map(|c| c.key)
+                .collect()
+        };
+        // A township adds one material: only that one is named, not every base material.
+        let added = Overrides {
+            material_updates: vec![material("village_proof", true)],
+            ..Overrides::default()
+        };
+        let local = added.apply(&base);
+        assert_eq!(
+            local.materials.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+            vec!["a", "b", "village_proof"]
+        );
+        assert_eq!(keys(&added), vec!["material:village_proof"]);
+        // Dropping an optional one narrows; dropping a required one does not.
+        let mut dropped = Overrides {
+            drop_materials: vec!["b".into()],
+            ..Overrides::default()
+        };
+        assert_eq!(keys(&dropped), Vec::<String>::new());
+        assert_eq!(dropped.apply(&base).materials.len(), 1);
+        dropped.drop_materials = vec!["a".into()];
+        assert_eq!(keys(&dropped), vec!["material:a"]);
+        // Changing one in place: fewer copies narrows, making it required does not.
+        let mut b = material("b", false);
+        b.copies = 2;
+        let mut changed = Overrides {
+            material_updates: vec![b.clone()],
+            ..Overrides::default()
+        };
+        assert_eq!(changed.apply(&base).materials[1].copies, 2);
+        assert_eq!(keys(&changed), Vec::<String>::new());
+        b.required = true;
+        changed.material_updates = vec![b];
+        assert_eq!(keys(&changed), vec!["material:b"]);
+    }
+
+    #[test]
     fn every_widening_is_named() {
         let base = content();
         let mut local = content();

@@ -352,16 +352,26 @@ macro_rules! overrides {
             )+
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub flow: Option<Flow>,
+            /// Base materials this implementation does not ask for, by id.
+            #[serde(default, skip_serializing_if = "Vec::is_empty")]
+            pub drop_materials: Vec<String>,
+            /// Single materials changed by id (in the base's place) or added (at the end),
+            /// without restating the others.
+            #[serde(default, skip_serializing_if = "Vec::is_empty")]
+            pub material_updates: Vec<Material>,
         }
 
         impl Overrides {
             pub fn is_empty(&self) -> bool {
-                self.flow.is_none() $(&& self.$field.is_none())+
+                self.flow.is_none()
+                    && self.drop_materials.is_empty()
+                    && self.material_updates.is_empty()
+                    $(&& self.$field.is_none())+
             }
 
             /// The base content with these overrides applied.
             pub fn apply(&self, base: &Content) -> Content {
-                Content {
+                let mut content = Content {
                     $($field: self.$field.clone().unwrap_or_else(|| base.$field.clone()),)+
                     legal_basis: base.legal_basis.clone(),
                     service_objects: base.service_objects.clone(),
@@ -370,7 +380,17 @@ macro_rules! overrides {
                     topics: base.topics.clone(),
                     result: base.result.clone(),
                     flow: self.flow.clone().or_else(|| base.flow.clone()),
+                };
+                if self.materials.is_none() {
+                    content.materials.retain(|m| !self.drop_materials.contains(&m.id));
+                    for update in &self.material_updates {
+                        match content.materials.iter_mut().find(|m| m.id == update.id) {
+                            Some(m) => *m = update.clone(),
+                            None => content.materials.push(update.clone()),
+                        }
+                    }
                 }
+                content
             }
         }
     };

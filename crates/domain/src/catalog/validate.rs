@@ -313,6 +313,34 @@ fn validate_implementation(
     if imp.channels.is_empty() {
         c.push(t.clone(), format!("{at}.channels"), "至少要有一个办理渠道");
     }
+    let o = &imp.overrides;
+    if o.materials.is_some() && !(o.drop_materials.is_empty() && o.material_updates.is_empty()) {
+        c.push(
+            t.clone(),
+            format!("{at}.overrides.materials"),
+            "materials 重写整份材料清单，不能再与 drop_materials、material_updates 同用",
+        );
+    }
+    for (i, id) in o.drop_materials.iter().enumerate() {
+        if !base.materials.iter().any(|m| &m.id == id) {
+            c.push(
+                t.clone(),
+                format!("{at}.overrides.drop_materials[{i}]"),
+                format!("基本目录没有标识为“{id}”的材料"),
+            );
+        }
+    }
+    for (i, m) in o.material_updates.iter().enumerate() {
+        if o.drop_materials.contains(&m.id)
+            || o.material_updates[..i].iter().any(|x| x.id == m.id)
+        {
+            c.push(
+                t.clone(),
+                format!("{at}.overrides.material_updates[{i}].id"),
+                format!("材料“{}”在 drop_materials 或 material_updates 中出现了不止一次", m.id),
+            );
+        }
+    }
     let local = imp.overrides.apply(base);
     validate_content(&local, &format!("{at}.overrides"), refs, t, c);
     let found = contradictions(base, &local);
