@@ -3,6 +3,7 @@
 
 use crate::config::CommonArgs;
 use anyhow::bail;
+use onetrip_domain::chain::ChainCheck;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -17,11 +18,11 @@ pub async fn run(cmd: Command) -> anyhow::Result<()> {
     let Command::Verify { common } = cmd;
     let store = common.load()?.open_store().await?;
     match store.verify_audit().await? {
-        Ok(n) => {
-            println!("审计日志哈希链完整：{n} 条记录均未被改动");
+        ChainCheck::Intact { entries } => {
+            println!("审计日志哈希链完整：{entries} 条记录均未被改动");
             Ok(())
         }
-        Err(seq) => {
+        ChainCheck::Broken { at: seq } => {
             bail!("审计日志哈希链在第 {seq} 条记录处断开：该记录或其后的记录被改动或删除过")
         }
     }

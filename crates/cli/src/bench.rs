@@ -134,7 +134,10 @@ impl Server {
         let announced = tokio::time::timeout(limit, async {
             while let Some(line) = lines.next_line().await? {
                 if let Some(addr) = line.split("://").nth(1) {
-                    let port = addr.split(['/', ' ']).next().and_then(|a| a.rsplit(':').next());
+                    let port = addr
+                        .split(['/', ' '])
+                        .next()
+                        .and_then(|a| a.rsplit(':').next());
                     if let Some(p) = port.and_then(|p| p.parse::<u16>().ok()) {
                         return Ok(p);
                     }

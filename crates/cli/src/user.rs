@@ -160,7 +160,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<()> {
                     division.ok_or_else(|| anyhow!("授予角色时须用 --division 指定行政区划"))?;
                 let grant = Grant {
                     role: parse_role(&role).map_err(plain)?,
-                    division,
+                    division: division_code(&division)?,
                     matters: Vec::new(),
                     unmask: false,
                 };
@@ -198,7 +198,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<()> {
             let a = find(login.clone()).await?;
             let grant = Grant {
                 role: parse_role(&role).map_err(plain)?,
-                division,
+                division: division_code(&division)?,
                 matters,
                 unmask,
             };
@@ -266,4 +266,9 @@ pub async fn run(cmd: Command) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A division code from the command line, or the reason it is none.
+fn division_code(text: &str) -> anyhow::Result<onetrip_domain::DivisionCode> {
+    onetrip_domain::DivisionCode::parse(text).map_err(|e| anyhow!("{e}"))
 }

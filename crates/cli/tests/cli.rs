@@ -310,7 +310,15 @@ fn the_benchmark_measures_only_its_own_server() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
     let out = Command::new(env!("CARGO_BIN_EXE_onetrip"))
-        .args(["bench", "--matters", "0", "--seconds", "1", "--connections", "2"])
+        .args([
+            "bench",
+            "--matters",
+            "0",
+            "--seconds",
+            "1",
+            "--connections",
+            "2",
+        ])
         .args(["--port", &port])
         .env("ONETRIP_LOG", "warn")
         .output()

@@ -33,6 +33,56 @@ pub fn verify<'a>(entries: impl IntoIterator<Item = (&'a [u8], Hash)>) -> Result
     Ok(())
 }
 
+/// What walking a numbered chain from its start found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChainCheck {
+    /// Every entry matches its hash and its predecessor, and the head matches the last.
+    Intact { entries: i64 },
+    /// The first entry (by sequence number) that does not match: changed, reordered,
+    /// missing, or cut off after the head moved on.
+    Broken { at: i64 },
+}
+
+/// Walks a chain whose entries are numbered 1, 2, … in order, one entry at a time.
+#[derive(Debug)]
+pub struct ChainWalk {
+    prev: Hash,
+    next_seq: i64,
+}
+
+impl Default for ChainWalk {
+    fn default() -> Self {
+        ChainWalk {
+            prev: GENESIS,
+            next_seq: 1,
+        }
+    }
+}
+
+impl ChainWalk {
+    /// Takes the next entry; `Err` with its sequence number when it breaks the chain.
+    pub fn step(&mut self, seq: i64, payload: &[u8], stored_hex: &str) -> Result<(), i64> {
+        let hash = link(&self.prev, payload);
+        if seq != self.next_seq || to_hex(&hash) != stored_hex {
+            return Err(seq);
+        }
+        self.prev = hash;
+        self.next_seq += 1;
+        Ok(())
+    }
+
+    /// The verdict once every entry was taken: the head must name the last entry's hash.
+    pub fn finish(self, head_hex: &str) -> ChainCheck {
+        if head_hex == to_hex(&self.prev) {
+            ChainCheck::Intact {
+                entries: self.next_seq - 1,
+            }
+        } else {
+            ChainCheck::Broken { at: self.next_seq }
+        }
+    }
+}
+
 /// Lower-case hex.
 pub fn to_hex(hash: &Hash) -> String {
     hash.iter().map(|b| format!("{b:02x}")).collect()
@@ -53,6 +103,27 @@ pub fn from_hex(s: &str) -> Option<Hash> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_walk_names_the_first_broken_entry() {
+        let a = link(&GENESIS, b"a");
+        let b = link(&a, b"b");
+        let mut walk = ChainWalk::default();
+        assert_eq!(walk.step(1, b"a", &to_hex(&a)), Ok(()));
+        assert_eq!(walk.step(2, b"b", &to_hex(&b)), Ok(()));
+        assert_eq!(walk.finish(&to_hex(&b)), ChainCheck::Intact { entries: 2 });
+        let mut edited = ChainWalk::default();
+        assert_eq!(edited.step(1, b"A", &to_hex(&a)), Err(1));
+        let mut skipped = ChainWalk::default();
+        assert_eq!(skipped.step(2, b"b", &to_hex(&b)), Err(2));
+        let mut cut = ChainWalk::default();
+        assert_eq!(cut.step(1, b"a", &to_hex(&a)), Ok(()));
+        assert_eq!(
+            cut.finish(&to_hex(&b)),
+            ChainCheck::Broken { at: 2 },
+            "the last entry is gone"
+        );
+    }
 
     #[test]
     fn sm3_of_abc_is_the_standard_value() {

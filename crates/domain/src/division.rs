@@ -21,6 +21,12 @@ pub enum DivisionCodeError {
     Province(String),
 }
 
+impl crate::message::Explain for DivisionCodeError {
+    fn explain(&self) -> crate::message::Message {
+        crate::message::Message::new("invalid-division")
+    }
+}
+
 impl DivisionCode {
     /// Parses a 6/9/12-digit code (full-width digits accepted).
     pub fn parse(input: &str) -> Result<Self, DivisionCodeError> {

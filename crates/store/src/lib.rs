@@ -227,9 +227,8 @@ pub trait AuditStore: Send + Sync {
     async fn append_audit(&self, record: AuditRecord) -> Result<AuditEntry, StoreError>;
     /// Newest first.
     async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError>;
-    /// Walks the chain from its start: the number of entries, or the sequence number of the
-    /// first entry that does not match its hash.
-    async fn verify_audit(&self) -> Result<Result<i64, i64>, StoreError>;
+    /// Walks the chain from its start.
+    async fn verify_audit(&self) -> Result<onetrip_domain::chain::ChainCheck, StoreError>;
 }
 
 /// Wrapped data keys of the field encryption.

@@ -5,6 +5,7 @@
 //! clear. Every method that changes security state takes the [`AuditRecord`] that
 //! describes it and appends it in the same transaction.
 
+use crate::StoreError;
 use chrono::{DateTime, Utc};
 use onetrip_domain::access::Grant;
 use onetrip_domain::audit::{AuditEvent, AuditRecord, Outcome};
@@ -280,4 +281,10 @@ pub(crate) fn lockout_record(
             instant_text(until)
         ),
     }
+}
+
+/// A stored division code, checked again as it comes back.
+pub(crate) fn division_of(code: String) -> Result<onetrip_domain::DivisionCode, StoreError> {
+    onetrip_domain::DivisionCode::parse(&code)
+        .map_err(|e| StoreError::Backend(format!("stored division code {code}: {e}")))
 }

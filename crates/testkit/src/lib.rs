@@ -170,7 +170,7 @@ impl TestApp {
         if let Some((role, division)) = grant {
             let grant = onetrip_domain::access::Grant {
                 role,
-                division: division.into(),
+                division: onetrip_domain::DivisionCode::parse(division)?,
                 matters: Vec::new(),
                 unmask: false,
             };

@@ -8,7 +8,7 @@ use crate::auth::client::ClientIp;
 use crate::auth::login::{self, LoginStep, Registration};
 use crate::auth::staff::NewStaff;
 use crate::auth::{session, Signed};
-use crate::error::{ApiError, AppError};
+use crate::error::{ApiError, AppError, OnField};
 use crate::extract::JsonBody;
 use crate::params::{Params, Prefs};
 use crate::state::AppState;
@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use onetrip_domain::access::{Grant, Role};
 use onetrip_domain::audit::{AuditEvent, Outcome};
+use onetrip_domain::chain::ChainCheck;
 use onetrip_domain::message::Message;
 use onetrip_store::{AccountKind, AuditEntry};
 use serde::{Deserialize, Serialize};
@@ -166,7 +167,7 @@ fn grant_view(id: Option<String>, g: &Grant) -> GrantView {
     GrantView {
         id,
         role: g.role.key().into(),
-        division: g.division.clone(),
+        division: g.division.to_string(),
         matters: g.matters.clone(),
         unmask: g.unmask,
     }
@@ -393,7 +394,9 @@ pub async fn add_grant(
     })?;
     let grant = Grant {
         role,
-        division: req.division,
+        division: onetrip_domain::DivisionCode::parse(&req.division)
+            .on_field("division")
+            .map_err(|e| ApiError(e, lang))?,
         matters: req.matters,
         unmask: req.unmask,
     };
@@ -625,9 +628,16 @@ pub async fn audit_verify(
         .verify_audit()
         .await
         .map_err(|e| ApiError(e.into(), prefs.lang))?;
-    Ok(Json(ChainReport {
-        intact: verified.is_ok(),
-        entries: verified.ok(),
-        broken_at: verified.err(),
+    Ok(Json(match verified {
+        ChainCheck::Intact { entries } => ChainReport {
+            intact: true,
+            entries: Some(entries),
+            broken_at: None,
+        },
+        ChainCheck::Broken { at } => ChainReport {
+            intact: false,
+            entries: None,
+            broken_at: Some(at),
+        },
     }))
 }

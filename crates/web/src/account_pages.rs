@@ -390,7 +390,13 @@ async fn me_page(
     let roles = signed
         .grants
         .iter()
-        .map(|g| (g.role, view.division_name(&g.division), g.matters.len()))
+        .map(|g| {
+            (
+                g.role,
+                view.division_name(g.division.as_str()),
+                g.matters.len(),
+            )
+        })
         .collect();
     let tokens = if signed.is_staff() {
         crate::page_try!(

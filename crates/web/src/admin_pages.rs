@@ -3,7 +3,7 @@
 
 use crate::auth::staff::{parse_role, Actor, NewStaff, StaffAdmin, StaffEntry};
 use crate::auth::Signed;
-use crate::error::AppError;
+use crate::error::{AppError, OnField};
 use crate::extract::FormBody;
 use crate::pages::{render, Chrome, PageError, PageResult};
 use crate::params::{Params, Prefs};
@@ -16,6 +16,7 @@ use axum::Extension;
 use chrono::{DateTime, NaiveDate, Utc};
 use onetrip_domain::access::{Grant, Role};
 use onetrip_domain::audit::{AuditEvent, Outcome};
+use onetrip_domain::chain::ChainCheck;
 use onetrip_domain::message::Message;
 use onetrip_store::{ApiToken, AuditEntry, AuditFilter};
 use serde::Deserialize;
@@ -172,7 +173,7 @@ impl GrantForm {
     pub(crate) fn grant(&self) -> Result<Grant, AppError> {
         Ok(Grant {
             role: parse_role(&self.role)?,
-            division: self.division.trim().to_string(),
+            division: onetrip_domain::DivisionCode::parse(&self.division).on_field("division")?,
             matters: self
                 .matters
                 .split([',', '，', ' ', '\n'])
@@ -326,7 +327,7 @@ struct AuditPage<'a> {
     query: String,
     next: Option<i64>,
     /// After "verify the chain": the number of records, or the first that does not match.
-    verified: Option<Result<usize, usize>>,
+    verified: Option<ChainCheck>,
 }
 
 pub async fn audit(State(state): State<AppState>, prefs: Prefs, uri: Uri) -> PageResult {
@@ -340,8 +341,6 @@ pub async fn audit_verify(State(state): State<AppState>, prefs: Prefs, uri: Uri)
         .verify_audit()
         .await
         .map_err(|e| PageError::new(e.into(), prefs.clone(), &uri))?;
-    let count = |n: i64| usize::try_from(n).unwrap_or_default();
-    let verified = verified.map(count).map_err(count);
     audit_page(&state, prefs, &uri, Some(verified)).await
 }
 
@@ -349,7 +348,7 @@ async fn audit_page(
     state: &AppState,
     prefs: Prefs,
     uri: &Uri,
-    verified: Option<Result<usize, usize>>,
+    verified: Option<ChainCheck>,
 ) -> PageResult {
     let c = Chrome::new(prefs, uri);
     let params = Params::parse(uri.query());

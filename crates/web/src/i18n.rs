@@ -407,6 +407,7 @@ mod tests {
             .iter()
             .map(Explain::explain),
         );
+        all.push(onetrip_domain::division::DivisionCodeError::Length(5).explain());
         all.extend(
             [
                 Refusal::OutOfScope,

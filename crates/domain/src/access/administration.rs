@@ -84,7 +84,7 @@ impl Administrator<'_> {
             Administrator::Account { grants, .. } => grants
                 .iter()
                 .filter(|g| g.role == Role::SecurityAdmin)
-                .any(|g| is_within(division, &g.division, divisions)),
+                .any(|g| is_within(division, g.division.as_str(), divisions)),
         }
     }
 
@@ -97,7 +97,10 @@ impl Administrator<'_> {
             Administrator::Account { grants, .. } => grants
                 .iter()
                 .filter(|g| g.role == Role::SecurityAdmin)
-                .any(|g| g.division != division && is_within(division, &g.division, divisions)),
+                .any(|g| {
+                    g.division.as_str() != division
+                        && is_within(division, g.division.as_str(), divisions)
+                }),
         }
     }
 
@@ -139,17 +142,15 @@ impl Administrator<'_> {
         if target.grants.iter().any(|g| console_only(g.role)) {
             return Err(Refusal::AdministratorAccount);
         }
-        if target
-            .grants
-            .iter()
-            .any(|g| g.role == Role::SecurityAdmin && !self.covers_below(&g.division, divisions))
-        {
+        if target.grants.iter().any(|g| {
+            g.role == Role::SecurityAdmin && !self.covers_below(g.division.as_str(), divisions)
+        }) {
             return Err(Refusal::PeerAdministrator);
         }
         if target
             .grants
             .iter()
-            .any(|g| !self.covers(&g.division, divisions))
+            .any(|g| !self.covers(g.division.as_str(), divisions))
         {
             return Err(Refusal::DivisionOutOfScope);
         }
@@ -173,14 +174,16 @@ impl Administrator<'_> {
         if grant.unmask && !self.is_console() {
             return Err(Refusal::ConsoleUnmask);
         }
-        match divisions.get(&grant.division) {
+        match divisions.get(grant.division.as_str()) {
             Some(d) if d.is_valid_on(today) => {}
             _ => return Err(Refusal::UnknownDivision),
         }
-        if !self.covers(&grant.division, divisions) {
+        if !self.covers(grant.division.as_str(), divisions) {
             return Err(Refusal::DivisionOutOfScope);
         }
-        if grant.role == Role::SecurityAdmin && !self.covers_below(&grant.division, divisions) {
+        if grant.role == Role::SecurityAdmin
+            && !self.covers_below(grant.division.as_str(), divisions)
+        {
             return Err(Refusal::PeerAdministrator);
         }
         Ok(())
@@ -237,7 +240,7 @@ mod tests {
     fn grant(role: Role, division: &str) -> Grant {
         Grant {
             role,
-            division: division.into(),
+            division: DivisionCode::parse(division).unwrap(),
             matters: Vec::new(),
             unmask: false,
         }

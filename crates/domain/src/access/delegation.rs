@@ -86,7 +86,7 @@ mod tests {
     fn clerk() -> Vec<Grant> {
         vec![Grant {
             role: Role::WindowClerk,
-            division: "331199".into(),
+            division: crate::DivisionCode::parse("331199").unwrap(),
             matters: Vec::new(),
             unmask: false,
         }]

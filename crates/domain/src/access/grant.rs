@@ -2,7 +2,7 @@
 //! rule that decides whether a set of grants permits an action on an object.
 
 use crate::access::role::{Permission, Role};
-use crate::division::Division;
+use crate::division::{Division, DivisionCode};
 use crate::message::{Explain, Message};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 pub struct Grant {
     pub role: Role,
     /// GB/T 2260 code of the top of the subtree.
-    pub division: String,
+    pub division: DivisionCode,
     /// Base catalog codes this grant is limited to; empty means every matter.
     #[serde(default)]
     pub matters: Vec<String>,
@@ -41,7 +41,8 @@ pub enum Denied {
 impl Grant {
     /// Whether this grant covers the object.
     pub fn covers(&self, scope: Scope<'_>, divisions: &BTreeMap<String, Division>) -> bool {
-        let in_subtree = crate::division::is_within(scope.division, &self.division, divisions);
+        let in_subtree =
+            crate::division::is_within(scope.division, self.division.as_str(), divisions);
         let matter_ok = self.matters.is_empty()
             || scope
                 .matter
@@ -142,7 +143,7 @@ pub fn admit(existing: &[Grant], new: &Grant) -> Result<(), GrantError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::division::{DivisionCode, DivisionKind};
+    use crate::division::DivisionKind;
 
     fn divisions() -> BTreeMap<String, Division> {
         let mk = |code: &str, parent: Option<&str>, kind| Division {
@@ -166,7 +167,7 @@ mod tests {
     fn grant(role: Role, division: &str, matters: &[&str]) -> Grant {
         Grant {
             role,
-            division: division.into(),
+            division: DivisionCode::parse(division).unwrap(),
             matters: matters.iter().map(|m| m.to_string()).collect(),
             unmask: false,
         }

@@ -276,7 +276,11 @@ mod tests {
         };
         let local = added.apply(&base);
         assert_eq!(
-            local.materials.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+            local
+                .materials
+                .iter()
+                .map(|m| m.id.as_str())
+                .collect::<Vec<_>>(),
             vec!["a", "b", "village_proof"]
         );
         assert_eq!(keys(&added), vec!["material:village_proof"]);

@@ -331,13 +331,15 @@ fn validate_implementation(
         }
     }
     for (i, m) in o.material_updates.iter().enumerate() {
-        if o.drop_materials.contains(&m.id)
-            || o.material_updates[..i].iter().any(|x| x.id == m.id)
+        if o.drop_materials.contains(&m.id) || o.material_updates[..i].iter().any(|x| x.id == m.id)
         {
             c.push(
                 t.clone(),
                 format!("{at}.overrides.material_updates[{i}].id"),
-                format!("材料“{}”在 drop_materials 或 material_updates 中出现了不止一次", m.id),
+                format!(
+                    "材料“{}”在 drop_materials 或 material_updates 中出现了不止一次",
+                    m.id
+                ),
             );
         }
     }

@@ -1,7 +1,7 @@
 //! Accounts, grants, sessions, tokens, audit log and data keys on PostgreSQL.
 
 use super::PgStore;
-use crate::people::lockout_record;
+use crate::people::{division_of, lockout_record};
 use crate::{
     Account, AccountKind, AccountStore, ApiToken, AuditEntry, AuditFilter, AuditStore, GrantStore,
     KeyStore, LoginTrace, NewAccount, PersonRecord, Session, SessionStage, SessionStore,
@@ -194,7 +194,7 @@ fn grant_of(r: &PgRow) -> Result<StoredGrant, StoreError> {
         grant: Grant {
             role: Role::from_key(&role)
                 .ok_or_else(|| StoreError::Backend(format!("bad role {role}")))?,
-            division: r.try_get("division_code")?,
+            division: division_of(r.try_get("division_code")?)?,
             matters: serde_json::from_value(matters)?,
             unmask: r.try_get("unmask")?,
         },
@@ -692,7 +692,7 @@ impl GrantStore for PgStore {
         .bind(need(&stored.id, "grant")?)
         .bind(need(account_id, "account")?)
         .bind(grant.role.key())
-        .bind(&grant.division)
+        .bind(grant.division.as_str())
         .bind(serde_json::to_value(&grant.matters)?)
         .bind(grant.unmask)
         .bind(stored.granted_by.as_deref().and_then(uid))
@@ -941,33 +941,24 @@ impl AuditStore for PgStore {
             .collect()
     }
 
-    async fn verify_audit(&self) -> Result<Result<i64, i64>, StoreError> {
+    async fn verify_audit(&self) -> Result<chain::ChainCheck, StoreError> {
         use futures_util::TryStreamExt as _;
         let mut rows = sqlx::query(
             "SELECT seq, at, actor, source, event, object, outcome, detail, hash FROM audit_log ORDER BY seq",
         )
         .fetch(&self.pool);
-        let mut prev = chain::GENESIS;
-        let mut expected_seq = 1;
-        let mut count = 0;
+        let mut walk = chain::ChainWalk::default();
         while let Some(r) = rows.try_next().await? {
             let e = audit_entry(&r)?;
-            let hash = chain::link(&prev, &e.record.canonical_bytes());
-            if e.seq != expected_seq || chain::to_hex(&hash) != e.hash {
-                return Ok(Err(e.seq));
+            if let Err(at) = walk.step(e.seq, &e.record.canonical_bytes(), &e.hash) {
+                return Ok(chain::ChainCheck::Broken { at });
             }
-            prev = hash;
-            expected_seq += 1;
-            count += 1;
         }
         drop(rows);
         let head: String = sqlx::query_scalar("SELECT hash FROM audit_head WHERE id = 1")
             .fetch_one(&self.pool)
             .await?;
-        if head != chain::to_hex(&prev) {
-            return Ok(Err(expected_seq));
-        }
-        Ok(Ok(count))
+        Ok(walk.finish(&head))
     }
 }
 

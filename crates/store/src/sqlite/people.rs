@@ -707,7 +707,7 @@ fn grant_of(raw: RawGrant) -> Result<StoredGrant, StoreError> {
         grant: Grant {
             role: Role::from_key(&role)
                 .ok_or_else(|| StoreError::Backend(format!("bad role {role}")))?,
-            division,
+            division: crate::people::division_of(division)?,
             matters: serde_json::from_str(&matters)?,
             unmask,
         },
@@ -752,7 +752,7 @@ impl GrantStore for SqliteStore {
                     s.id,
                     s.account_id,
                     s.grant.role.key(),
-                    s.grant.division,
+                    s.grant.division.as_str(),
                     serde_json::to_string(&s.grant.matters)?,
                     s.grant.unmask,
                     s.granted_by,
@@ -1003,30 +1003,21 @@ impl AuditStore for SqliteStore {
         .await
     }
 
-    async fn verify_audit(&self) -> Result<Result<i64, i64>, StoreError> {
+    async fn verify_audit(&self) -> Result<chain::ChainCheck, StoreError> {
         self.read(|c| {
             let mut stmt = c.prepare(
                 "SELECT seq, at, actor, source, event, object, outcome, detail, hash FROM audit_log ORDER BY seq",
             )?;
             let mut rows = stmt.query([])?;
-            let mut prev = chain::GENESIS;
-            let mut expected_seq = 1;
-            let mut count = 0;
+            let mut walk = chain::ChainWalk::default();
             while let Some(r) = rows.next()? {
                 let e = audit_entry(audit_of(r)?)?;
-                let hash = chain::link(&prev, &e.record.canonical_bytes());
-                if e.seq != expected_seq || chain::to_hex(&hash) != e.hash {
-                    return Ok(Err(e.seq));
+                if let Err(at) = walk.step(e.seq, &e.record.canonical_bytes(), &e.hash) {
+                    return Ok(chain::ChainCheck::Broken { at });
                 }
-                prev = hash;
-                expected_seq += 1;
-                count += 1;
             }
             let head: String = c.query_row("SELECT hash FROM audit_head WHERE id = 1", [], |r| r.get(0))?;
-            if head != chain::to_hex(&prev) {
-                return Ok(Err(expected_seq));
-            }
-            Ok(Ok(count))
+            Ok(walk.finish(&head))
         })
         .await
     }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use onetrip_domain::access::{Grant, Role};
 use onetrip_domain::audit::{AuditEvent, AuditRecord, Outcome};
 use onetrip_domain::auth::LockPolicy;
+use onetrip_domain::chain::ChainCheck;
 use onetrip_domain::person::Assurance;
 use onetrip_store::{
     AccountKind, ApiToken, AuditFilter, NewAccount, PersonRecord, Session, SessionStage,
@@ -268,7 +269,7 @@ async fn a_totp_step_is_claimed_once() {
 fn grant(role: Role) -> Grant {
     Grant {
         role,
-        division: "331199".into(),
+        division: onetrip_domain::DivisionCode::parse("331199").unwrap(),
         matters: Vec::new(),
         unmask: false,
     }
@@ -660,7 +661,10 @@ async fn the_audit_chain_holds_under_concurrency_and_filters() {
         for t in tasks {
             t.await.unwrap().unwrap();
         }
-        assert_eq!(store.verify_audit().await.unwrap(), Ok(60));
+        assert_eq!(
+            store.verify_audit().await.unwrap(),
+            ChainCheck::Intact { entries: 60 }
+        );
         let all = store
             .audit_entries(&AuditFilter {
                 limit: 1000,
@@ -757,7 +761,10 @@ async fn the_audit_log_is_append_only_and_tampering_is_found() {
                 pool.close().await;
             }
         }
-        assert_eq!(store.verify_audit().await.unwrap(), Err(3));
+        assert_eq!(
+            store.verify_audit().await.unwrap(),
+            ChainCheck::Broken { at: 3 }
+        );
     })
     .await;
 }
@@ -867,7 +874,7 @@ async fn delegations_and_representations_are_kept_until_revoked() {
         assert!(store.representations_of(&agent).await.unwrap().is_empty());
         assert_eq!(
             store.verify_audit().await.unwrap(),
-            Ok(6),
+            ChainCheck::Intact { entries: 6 },
             "two accounts, two changes each way"
         );
     })
@@ -907,7 +914,10 @@ async fn backups_restore_into_an_empty_place_only() {
         let copy = onetrip_store::open(&target).await.unwrap();
         let account = copy.account(&id).await.unwrap().unwrap();
         assert_eq!(account.display_name, "王𠈌");
-        assert_eq!(copy.verify_audit().await.unwrap(), Ok(1));
+        assert_eq!(
+            copy.verify_audit().await.unwrap(),
+            ChainCheck::Intact { entries: 1 }
+        );
 
         // Never over existing data, and a file that is not a backup is named as such.
         assert!(matches!(

@@ -142,7 +142,8 @@ pub async fn seed(
                 &account.id,
                 Grant {
                     role: *role,
-                    division: (*division).into(),
+                    division: onetrip_domain::DivisionCode::parse(division)
+                        .map_err(|e| AppError::Internal(e.to_string()))?,
                     matters: Vec::new(),
                     unmask: *role == Role::WindowClerk,
                 },

@@ -398,12 +398,6 @@ impl StaffAdmin<'_> {
         account_id: &str,
         grant: Grant,
     ) -> Result<StoredGrant, AppError> {
-        if onetrip_domain::DivisionCode::parse(&grant.division).is_err() {
-            return Err(AppError::invalid(
-                "division",
-                Message::new("invalid-division"),
-            ));
-        }
         let dir = self.directory().await?;
         let entry = self.load(actor, &dir, account_id).await?;
         let existing = entry.plain_grants();
