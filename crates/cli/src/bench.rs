@@ -311,6 +311,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             ImportMode::Publish {
                 default_effective: effective,
             },
+            chrono::Utc::now(),
         )
         .await?;
     println!(

@@ -89,7 +89,8 @@ pub async fn run(cmd: Command) -> anyhow::Result<()> {
                     default_effective: effective.unwrap_or(today),
                 }
             };
-            let r = store.import_catalog(&batch, mode).await?;
+            let now = onetrip_domain::clock::Clock::now(&onetrip_web::SystemClock);
+            let r = store.import_catalog(&batch, mode, now).await?;
             for c in &r.changed {
                 println!("  {c}");
             }
@@ -149,7 +150,8 @@ pub async fn run(cmd: Command) -> anyhow::Result<()> {
                 EntityArg::Base => Entity::Base,
                 EntityArg::Implementation => Entity::Implementation,
             };
-            let v = store.publish(entity, &code, effective).await?;
+            let now = onetrip_domain::clock::Clock::now(&onetrip_web::SystemClock);
+            let v = store.publish(entity, &code, effective, now).await?;
             println!("已发布 {code} 第 {v} 版，{effective} 起生效");
         }
     }

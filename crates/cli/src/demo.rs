@@ -43,7 +43,11 @@ pub fn batch() -> anyhow::Result<CatalogBatch> {
 pub async fn load(store: &SharedStore) -> anyhow::Result<onetrip_store::ImportReport> {
     let default_effective = NaiveDate::from_ymd_opt(2025, 1, 1).ok_or_else(|| anyhow!("date"))?;
     Ok(store
-        .import_catalog(&batch()?, ImportMode::Publish { default_effective })
+        .import_catalog(
+            &batch()?,
+            ImportMode::Publish { default_effective },
+            chrono::Utc::now(),
+        )
         .await?)
 }
 

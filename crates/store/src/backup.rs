@@ -116,7 +116,7 @@ fn check_sqlite(file: &Path) -> Result<BackupSummary, StoreError> {
             |r| r.get(0),
         )
         .map_err(|_| not_backup())?;
-    let latest = migrations::latest(migrations::SQLITE);
+    let latest = migrations::latest();
     if version > latest {
         return Err(StoreError::Schema(format!(
             "备份的数据库结构版本 {version} 比本程序（{latest}）新，请升级 onetrip"
@@ -254,7 +254,7 @@ fn check_pg(file: &Path) -> Result<BackupSummary, StoreError> {
         .filter_map(|l| l.split('\t').next()?.parse::<i64>().ok())
         .max()
         .unwrap_or(0);
-    let latest = migrations::latest(migrations::POSTGRES);
+    let latest = migrations::latest();
     if version > latest {
         return Err(StoreError::Schema(format!(
             "备份的数据库结构版本 {version} 比本程序（{latest}）新，请升级 onetrip"

@@ -23,6 +23,9 @@ pub enum StoreError {
     /// file, a restore into a database that holds data); the message says why.
     #[error("{0}")]
     Refused(String),
+    /// The writer's queue is full: try again in a moment.
+    #[error("busy")]
+    Busy,
     /// Anything else the backend reported.
     #[error("storage failure: {0}")]
     Backend(String),

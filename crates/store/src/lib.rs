@@ -1,6 +1,7 @@
 //! OneTrip persistence. Capabilities are small traits ([`CatalogStore`], [`AccountStore`],
-//! [`GrantStore`], [`SessionStore`], [`AuditStore`], [`KeyStore`], [`HealthStore`]); each
-//! backend implements all of them: SQLite (embedded, default) and PostgreSQL.
+//! [`GrantStore`], [`SessionStore`], [`AuditStore`], [`KeyStore`], [`AgencyStore`],
+//! [`HealthStore`]), implemented once ([`store`]) over two thin executors, SQLite
+//! (embedded, default) and PostgreSQL, that run the same SQL text ([`sql`], [`ops`]).
 
 pub mod backup;
 pub mod catalog_files;
@@ -8,10 +9,16 @@ mod error;
 pub mod files;
 mod migrations;
 pub mod model;
+mod ops;
 pub mod people;
 mod plan;
-pub mod postgres;
-pub mod sqlite;
+mod sql;
+mod store;
+
+/// PostgreSQL databases for tests and benchmarks.
+pub mod postgres {
+    pub use crate::sql::postgres::{create_migrated_database, create_scratch_database};
+}
 
 pub use error::StoreError;
 pub use model::*;
@@ -32,11 +39,13 @@ use std::sync::Arc;
 pub trait CatalogStore: Send + Sync {
     /// Imports a validated batch in one transaction. Reference data is upserted; a matter
     /// or implementation whose content differs from its latest version gets a new published
-    /// version (or a draft, with [`ImportMode::Draft`]). On any error nothing is changed.
+    /// version (or a draft, with [`ImportMode::Draft`]), published `at`. On any error
+    /// nothing is changed.
     async fn import_catalog(
         &self,
         batch: &CatalogBatch,
         mode: ImportMode,
+        at: chrono::DateTime<chrono::Utc>,
     ) -> Result<ImportReport, StoreError>;
     /// The latest published version of everything, as a batch (for export).
     async fn export_catalog(&self) -> Result<CatalogBatch, StoreError>;
@@ -70,13 +79,19 @@ pub trait CatalogStore: Send + Sync {
     /// Every version of an entry, newest first, and its draft if any.
     async fn history(&self, entity: Entity, code: &str) -> Result<History, StoreError>;
     /// Saves (replaces) the draft of an entry.
-    async fn save_draft(&self, draft: Draft) -> Result<(), StoreError>;
-    /// Publishes an entry's draft as a new immutable version in force from `effective_from`.
+    async fn save_draft(
+        &self,
+        draft: Draft,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError>;
+    /// Publishes an entry's draft as a new immutable version in force from `effective_from`,
+    /// published `at`.
     async fn publish(
         &self,
         entity: Entity,
         code: &str,
         effective_from: NaiveDate,
+        at: chrono::DateTime<chrono::Utc>,
     ) -> Result<i64, StoreError>;
     /// A number that grows with every catalog change (for caches and the search index).
     async fn catalog_revision(&self) -> Result<i64, StoreError>;
@@ -293,11 +308,11 @@ pub type SharedStore = Arc<dyn Store>;
 /// Opens the store a URL names: `postgres://...` or `sqlite://PATH` (created and migrated).
 pub async fn open(url: &str) -> Result<SharedStore, StoreError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::PgStore::connect(url).await?))
+        let exec = sql::postgres::PgExec::connect(url).await?;
+        Ok(Arc::new(store::SqlStore::migrated(exec).await?))
     } else if let Some(path) = url.strip_prefix("sqlite://") {
-        Ok(Arc::new(
-            sqlite::SqliteStore::open(std::path::Path::new(path)).await?,
-        ))
+        let exec = sql::sqlite::SqliteExec::open(std::path::Path::new(path)).await?;
+        Ok(Arc::new(store::SqlStore::migrated(exec).await?))
     } else {
         Err(StoreError::Config(format!(
             "数据库地址“{}”无法识别：应以 postgres:// 或 sqlite:// 开头",

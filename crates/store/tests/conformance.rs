@@ -10,6 +10,12 @@ fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
+/// 2026-03-01 17:30 UTC: already 2 March in China, as every catalog date is counted.
+fn at() -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    chrono::Utc.with_ymd_and_hms(2026, 3, 1, 17, 30, 0).unwrap()
+}
+
 fn publish() -> ImportMode {
     ImportMode::Publish {
         default_effective: date("2025-01-01"),
@@ -46,7 +52,7 @@ async fn import_is_readable_and_reimport_changes_nothing() {
         let batch = demo_batch().unwrap();
         let impls: usize = batch.matters.iter().map(|m| m.implementation.len()).sum();
         assert_eq!(store.catalog_revision().await.unwrap(), 0);
-        let report = store.import_catalog(&batch, publish()).await.unwrap();
+        let report = store.import_catalog(&batch, publish(), at()).await.unwrap();
         assert_eq!(report.changed.len(), batch.matters.len() + impls);
         assert_eq!(
             store.divisions().await.unwrap().len(),
@@ -74,7 +80,7 @@ async fn import_is_readable_and_reimport_changes_nothing() {
                 .is_empty(),
             "nothing is in force before its date"
         );
-        let again = store.import_catalog(&batch, publish()).await.unwrap();
+        let again = store.import_catalog(&batch, publish(), at()).await.unwrap();
         assert!(again.changed.is_empty(), "{:?}", again.changed);
         assert_eq!(again.unchanged, batch.matters.len() + impls);
         assert!(store.catalog_revision().await.unwrap() >= 1);
@@ -87,7 +93,7 @@ async fn export_round_trips_losslessly() {
     each_backend(|backend| async move {
         let (store, _dir) = fresh_store(backend).await.unwrap();
         let batch = demo_batch().unwrap();
-        store.import_catalog(&batch, publish()).await.unwrap();
+        store.import_catalog(&batch, publish(), at()).await.unwrap();
         let exported = store.export_catalog().await.unwrap();
         assert_eq!(normalized(exported.clone()), normalized(batch));
         let files = onetrip_domain::catalog::file::render_catalog(&exported).unwrap();
@@ -102,7 +108,7 @@ async fn implementations_resolve_their_overrides() {
     each_backend(|backend| async move {
         let (store, _dir) = fresh_store(backend).await.unwrap();
         let batch = demo_batch().unwrap();
-        store.import_catalog(&batch, publish()).await.unwrap();
+        store.import_catalog(&batch, publish(), at()).await.unwrap();
         let dibao = batch
             .matters
             .iter()
@@ -140,7 +146,7 @@ async fn drafts_publish_as_new_versions_and_old_versions_stay_pinned() {
     each_backend(|backend| async move {
         let (store, _dir) = fresh_store(backend).await.unwrap();
         let batch = demo_batch().unwrap();
-        store.import_catalog(&batch, publish()).await.unwrap();
+        store.import_catalog(&batch, publish(), at()).await.unwrap();
         let m = batch
             .matters
             .iter()
@@ -150,17 +156,22 @@ async fn drafts_publish_as_new_versions_and_old_versions_stay_pinned() {
         let code = m.matter.code.to_string();
 
         let err = store
-            .publish(Entity::Base, &code, date("2026-06-01"))
+            .publish(Entity::Base, &code, date("2026-06-01"), at())
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
 
         let mut edited = m.matter.clone();
         edited.guide.promised_limit.days = 3;
-        store.save_draft(Draft::Base(edited)).await.unwrap();
+        store.save_draft(Draft::Base(edited), at()).await.unwrap();
         let history = store.history(Entity::Base, &code).await.unwrap();
         assert!(history.draft.is_some());
         assert_eq!(history.versions.len(), 1);
+        assert_eq!(
+            history.versions[0].published_at,
+            at(),
+            "published when the caller's clock says, not the server's"
+        );
         // A draft changes nothing the public sees.
         let today = store
             .implementation(&imp_code, date("2026-03-02"))
@@ -171,7 +182,7 @@ async fn drafts_publish_as_new_versions_and_old_versions_stay_pinned() {
 
         assert_eq!(
             store
-                .publish(Entity::Base, &code, date("2026-06-01"))
+                .publish(Entity::Base, &code, date("2026-06-01"), at())
                 .await
                 .unwrap(),
             2
@@ -230,7 +241,7 @@ async fn draft_import_stages_without_publishing() {
         let (store, _dir) = fresh_store(backend).await.unwrap();
         let batch = demo_batch().unwrap();
         let report = store
-            .import_catalog(&batch, ImportMode::Draft)
+            .import_catalog(&batch, ImportMode::Draft, at())
             .await
             .unwrap();
         assert!(!report.changed.is_empty());
@@ -247,7 +258,7 @@ async fn draft_import_stages_without_publishing() {
             .draft
             .is_some());
         store
-            .publish(Entity::Base, &code, date("2025-01-01"))
+            .publish(Entity::Base, &code, date("2025-01-01"), at())
             .await
             .unwrap();
         assert!(store
@@ -264,14 +275,14 @@ async fn concurrent_writes_all_land_and_a_failure_loses_nothing_else() {
     each_backend(|backend| async move {
         let (store, _dir) = fresh_store(backend).await.unwrap();
         let batch = demo_batch().unwrap();
-        store.import_catalog(&batch, publish()).await.unwrap();
+        store.import_catalog(&batch, publish(), at()).await.unwrap();
         let mut tasks = Vec::new();
         for (i, m) in batch.matters.iter().enumerate() {
             let writer = store.clone();
             let mut base = m.matter.clone();
             base.guide.summary = format!("修改 {i}");
             tasks.push(tokio::spawn(async move {
-                writer.save_draft(Draft::Base(base)).await
+                writer.save_draft(Draft::Base(base), at()).await
             }));
             // Interleave publishes of codes without drafts: each must fail alone.
             let failing = store.clone();
@@ -281,6 +292,7 @@ async fn concurrent_writes_all_land_and_a_failure_loses_nothing_else() {
                         Entity::Implementation,
                         "NODRAFT0000000000000",
                         date("2026-01-01"),
+                        at(),
                     )
                     .await
                 {

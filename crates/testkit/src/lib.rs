@@ -52,7 +52,7 @@ pub async fn fresh_store_at(
         Backend::Postgres => {
             let admin =
                 std::env::var("ONETRIP_TEST_DATABASE_URL").context("ONETRIP_TEST_DATABASE_URL")?;
-            onetrip_store::postgres::create_scratch_database(&admin, "onetrip_test").await?
+            onetrip_store::postgres::create_migrated_database(&admin, "onetrip_test").await?
         }
     };
     let store = onetrip_store::open(&url).await?;
@@ -245,6 +245,7 @@ pub async fn spawn_app_with(
             ImportMode::Publish {
                 default_effective: effective,
             },
+            test_clock().0,
         )
         .await?;
     let config = onetrip_web::WebConfig {

@@ -244,10 +244,13 @@ pub async fn save(
                 c.clone(),
                 state
                     .store
-                    .save_draft(Draft::Implementation {
-                        base_code: summary.base_code.clone(),
-                        implementation: imp,
-                    })
+                    .save_draft(
+                        Draft::Implementation {
+                            base_code: summary.base_code.clone(),
+                            implementation: imp,
+                        },
+                        state.clock.now(),
+                    )
                     .await
             );
             let record = signed.audit(
@@ -343,7 +346,7 @@ pub async fn publish(
     }
     let version = match state
         .store
-        .publish(Entity::Implementation, &code, effective)
+        .publish(Entity::Implementation, &code, effective, state.clock.now())
         .await
     {
         Ok(v) => v,

@@ -82,6 +82,7 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound(what) => AppError::NotFound(what),
             StoreError::Unavailable(m) => AppError::Unavailable(m),
+            StoreError::Busy => AppError::Unavailable(e.to_string()),
             other => AppError::Internal(other.to_string()),
         }
     }

@@ -1,0 +1,272 @@
+//! The embedded SQLite executor: one writer thread with group commit, a pool of reader
+//! connections, WAL journal, full sync. A job's future never waits (every statement runs
+//! to completion on the calling thread), so it is driven by polling it once.
+
+use super::writer::{Writer, QUEUE};
+use super::{Conn, Each, Executor, Job, Row, Value};
+use crate::people::instant_text;
+use crate::StoreError;
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::types::{Null, ValueRef};
+use rusqlite::{Connection, OpenFlags};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+
+/// Reader connections kept open.
+const READERS: usize = 8;
+
+/// A connection handed to a job.
+struct SqliteConn<'c> {
+    conn: &'c mut Connection,
+}
+
+/// Binds `args` to the statement's placeholders, which must be `$1..$N` in order.
+fn bind(stmt: &mut rusqlite::Statement<'_>, args: &[Value<'_>]) -> Result<(), StoreError> {
+    if stmt.parameter_count() != args.len() {
+        return Err(StoreError::Backend(format!(
+            "statement takes {} values, {} given",
+            stmt.parameter_count(),
+            args.len()
+        )));
+    }
+    for (i, arg) in args.iter().enumerate() {
+        let n = i + 1;
+        if stmt.parameter_name(n) != Some(format!("${n}").as_str()) {
+            return Err(StoreError::Backend(format!(
+                "placeholder {n} is {:?}: write $1..$N in ascending order",
+                stmt.parameter_name(n)
+            )));
+        }
+        match *arg {
+            Value::Text(Some(s)) | Value::Id(Some(s)) | Value::Json(Some(s)) => {
+                stmt.raw_bind_parameter(n, s)?
+            }
+            Value::Int(Some(v)) => stmt.raw_bind_parameter(n, v)?,
+            Value::Bool(b) => stmt.raw_bind_parameter(n, b)?,
+            Value::Time(Some(t)) => stmt.raw_bind_parameter(n, instant_text(t))?,
+            Value::Date(Some(d)) => stmt.raw_bind_parameter(n, d.to_string())?,
+            Value::Bytes(b) => stmt.raw_bind_parameter(n, b)?,
+            Value::Text(None)
+            | Value::Id(None)
+            | Value::Json(None)
+            | Value::Int(None)
+            | Value::Time(None)
+            | Value::Date(None) => stmt.raw_bind_parameter(n, Null)?,
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Conn for SqliteConn<'_> {
+    async fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        Ok(self.conn.execute_batch(sql)?)
+    }
+
+    async fn execute(&mut self, sql: &str, args: &[Value<'_>]) -> Result<u64, StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        bind(&mut stmt, args)?;
+        Ok(stmt.raw_execute()? as u64)
+    }
+
+    async fn query(
+        &mut self,
+        sql: &str,
+        args: &[Value<'_>],
+        each: &mut Each<'_>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        bind(&mut stmt, args)?;
+        let mut rows = stmt.raw_query();
+        while let Some(row) = rows.next()? {
+            each(&SqliteRow(row))?;
+        }
+        Ok(())
+    }
+}
+
+struct SqliteRow<'r, 's>(&'r rusqlite::Row<'s>);
+
+impl SqliteRow<'_, '_> {
+    fn value(&self, col: &str) -> Result<ValueRef<'_>, StoreError> {
+        Ok(self.0.get_ref(col)?)
+    }
+
+    fn opt_string(&self, col: &str) -> Result<Option<String>, StoreError> {
+        match self.value(col)? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Text(t) | ValueRef::Blob(t) => Ok(Some(
+                std::str::from_utf8(t)
+                    .map_err(|e| StoreError::Backend(format!("{col}: {e}")))?
+                    .to_string(),
+            )),
+            ValueRef::Integer(n) => Ok(Some(n.to_string())),
+            ValueRef::Real(f) => Ok(Some(f.to_string())),
+        }
+    }
+}
+
+impl Row for SqliteRow<'_, '_> {
+    fn opt_text(&self, col: &str) -> Result<Option<String>, StoreError> {
+        self.opt_string(col)
+    }
+
+    fn opt_int(&self, col: &str) -> Result<Option<i64>, StoreError> {
+        Ok(self.0.get(col)?)
+    }
+
+    fn bool(&self, col: &str) -> Result<bool, StoreError> {
+        Ok(self.0.get(col)?)
+    }
+
+    fn opt_time(&self, col: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.opt_string(col)?
+            .map(|s| {
+                DateTime::parse_from_rfc3339(&s)
+                    .map(|d| d.with_timezone(&Utc))
+                    .map_err(|e| StoreError::Backend(format!("bad instant {s}: {e}")))
+            })
+            .transpose()
+    }
+
+    fn opt_date(&self, col: &str) -> Result<Option<NaiveDate>, StoreError> {
+        self.opt_string(col)?
+            .map(|s| {
+                NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                    .map_err(|e| StoreError::Backend(format!("bad date {s}: {e}")))
+            })
+            .transpose()
+    }
+
+    fn opt_id(&self, col: &str) -> Result<Option<String>, StoreError> {
+        self.opt_string(col)
+    }
+
+    fn bytes(&self, col: &str) -> Result<Vec<u8>, StoreError> {
+        Ok(self.0.get(col)?)
+    }
+}
+
+/// Drives a job to its end on this thread: its statements never wait.
+pub(crate) fn run_now<T>(conn: &mut Connection, job: Job<T>) -> Result<T, StoreError> {
+    let mut c = SqliteConn { conn };
+    let mut future = job(&mut c);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(result) => result,
+        Poll::Pending => Err(StoreError::Backend(
+            "a SQLite job waited for something other than the database".into(),
+        )),
+    }
+}
+
+struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Readers {
+    fn run<T>(&self, job: Job<T>) -> Result<T, StoreError> {
+        let mut conn = match self.idle.lock().map(|mut idle| idle.pop()) {
+            Ok(Some(conn)) => conn,
+            _ => {
+                let conn = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                configure(&conn)?;
+                conn
+            }
+        };
+        let result = run_now(&mut conn, job);
+        if let Ok(mut idle) = self.idle.lock() {
+            if idle.len() < READERS {
+                idle.push(conn);
+            }
+        }
+        result
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA cache_size = -2000;")
+}
+
+/// A SQLite database file.
+#[derive(Clone)]
+pub(crate) struct SqliteExec {
+    writer: Writer,
+    readers: Arc<Readers>,
+}
+
+impl SqliteExec {
+    /// Opens the database at `path`, creating it (with private modes) if needed.
+    pub async fn open(path: &Path) -> Result<SqliteExec, StoreError> {
+        let path = path.to_path_buf();
+        tokio::task::spawn_blocking(move || Self::open_blocking(path))
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))?
+    }
+
+    fn open_blocking(path: PathBuf) -> Result<SqliteExec, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::files::private_dir(dir).map_err(|e| {
+                StoreError::Config(format!("无法创建数据目录 {}：{e}", dir.display()))
+            })?;
+        }
+        // The journal and shared-memory files SQLite makes beside it take this file's mode;
+        // ones left by an older version are narrowed too.
+        for suffix in ["", "-wal", "-shm"] {
+            let file = PathBuf::from(format!("{}{suffix}", path.display()));
+            if suffix.is_empty() || file.exists() {
+                crate::files::private_file(&file).map_err(|e| {
+                    StoreError::Config(format!("无法打开数据库文件 {}：{e}", file.display()))
+                })?;
+            }
+        }
+        let conn = Connection::open(&path).map_err(|e| {
+            StoreError::Config(format!("无法打开数据库文件 {}：{e}", path.display()))
+        })?;
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")?;
+        configure(&conn)?;
+        Ok(SqliteExec {
+            writer: Writer::start(conn, QUEUE)?,
+            readers: Arc::new(Readers {
+                path,
+                idle: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+}
+
+impl Executor for SqliteExec {
+    fn write<T: Send + 'static>(
+        &self,
+        job: Job<T>,
+    ) -> impl Future<Output = Result<T, StoreError>> + Send {
+        self.writer.write(job)
+    }
+
+    async fn read<T: Send + 'static>(&self, job: Job<T>) -> Result<T, StoreError> {
+        let readers = self.readers.clone();
+        tokio::task::spawn_blocking(move || readers.run(job))
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))?
+    }
+
+    /// Point reads take tens of microseconds: cheaper run here than handed to a thread.
+    async fn read_point<T: Send + 'static>(&self, job: Job<T>) -> Result<T, StoreError> {
+        self.readers.run(job)
+    }
+
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+}
