@@ -3,12 +3,12 @@
 //! session lookup and permission check, measured in-process on a fresh SQLite database.
 
 use anyhow::{anyhow, Context};
-use axum::http::Request;
 use onetrip_domain::access::{check, Permission, Scope};
-use onetrip_domain::clock::Clock as _;
+use onetrip_domain::clock::{Clock as _, SystemClock};
+use onetrip_service::i18n::Lang;
+use onetrip_service::{App, AuthConfig, Error, Security};
 use onetrip_store::{SessionStage, SharedStore};
 use onetrip_vault::{PasswordHasher, PasswordParams};
-use onetrip_web::{AppState, AuthConfig, Security, SystemClock, WebConfig};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,29 +28,21 @@ pub struct Args {
     pub iterations: u32,
 }
 
-/// The demo county and its accounts in a fresh SQLite database under `dir`, served by an
-/// in-process application with the given security settings.
-async fn demo_app(
-    dir: &tempfile::TempDir,
-    file: &str,
-    config: AuthConfig,
-) -> anyhow::Result<(SharedStore, Arc<Security>, AppState)> {
+/// The demo county and its accounts in a fresh SQLite database under `dir`, with the
+/// given security settings.
+async fn demo_app(dir: &tempfile::TempDir, file: &str, config: AuthConfig) -> anyhow::Result<App> {
     let store: SharedStore =
         onetrip_store::open(&format!("sqlite://{}", dir.path().join(file).display())).await?;
     crate::demo::load(&store).await?;
     let keys = onetrip_vault::KeyFile::generate()?;
     let security: Arc<Security> = Security::open(&store, &keys, config).await?;
-    onetrip_web::auth::demo::seed(&store, &SystemClock, &security)
-        .await
-        .map_err(|e| anyhow!("{}", e.message(onetrip_web::i18n::Lang::ZhHans)))?;
-    let web = WebConfig {
-        search_dir: None,
-        synonyms: crate::demo::synonyms().to_string(),
-        refresh_every: Duration::from_secs(3600),
-    };
-    let state =
-        AppState::start(store.clone(), Arc::new(SystemClock), web, security.clone()).await?;
-    Ok((store, security, state))
+    let app = App::new(store, Arc::new(SystemClock), security);
+    app.seed_demo().await.map_err(plain)?;
+    Ok(app)
+}
+
+fn plain(e: Error) -> anyhow::Error {
+    anyhow!("{}", e.message(Lang::ZhHans))
 }
 
 /// A refused sign-in must not tell whether the account exists: times the real login path
@@ -66,37 +58,31 @@ async fn failed_logins(
         attempts_per_minute: 100_000,
         ..AuthConfig::default()
     };
-    let (_, security, state) = demo_app(dir, "logins.sqlite3", config).await?;
-    let logins: Vec<&str> = onetrip_web::auth::demo::DEMO_STAFF
+    let app = demo_app(dir, "logins.sqlite3", config).await?;
+    let logins: Vec<&str> = onetrip_service::demo::DEMO_STAFF
         .iter()
         .map(|s| s.0)
         .collect();
     let n = n.min(4 * logins.len() as u32);
     let timed = |who: &dyn Fn(u32) -> String| {
-        let state = state.clone();
-        let security = security.clone();
+        let app = app.clone();
         let names: Vec<String> = (0..n).map(who).collect();
         async move {
             let mut times = Vec::new();
-            let before = security.hasher.evaluations();
+            let before = app.security.hasher.evaluations();
             for (i, name) in names.iter().enumerate() {
                 let source = std::net::IpAddr::from([10, 9, (i / 250) as u8, (i % 250) as u8 + 1]);
                 let t = Instant::now();
-                let refused = onetrip_web::auth::login::password_login(
-                    &state,
-                    name,
-                    "not-it-at-all",
-                    source,
-                    None,
-                )
-                .await;
-                if !matches!(refused, Err(onetrip_web::AppError::LoginFailed)) {
+                let refused = app
+                    .password_login(name, "not-it-at-all", source, None)
+                    .await;
+                if !matches!(refused, Err(Error::LoginFailed)) {
                     return Err(anyhow!("a wrong password was not refused as one"));
                 }
                 times.push(t.elapsed());
             }
             times.sort_unstable();
-            let per = (security.hasher.evaluations() - before) as f64 / f64::from(n.max(1));
+            let per = (app.security.hasher.evaluations() - before) as f64 / f64::from(n.max(1));
             Ok::<_, anyhow::Error>((percentile(&times, 0.5), per))
         }
     };
@@ -164,24 +150,20 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         password: PasswordParams::cheap(),
         ..AuthConfig::default()
     };
-    let (store, security, state) = demo_app(&dir, "bench.sqlite3", config).await?;
+    let app = demo_app(&dir, "bench.sqlite3", config).await?;
+    let store = &app.store;
     let account = store
         .account_by_login("approver")
         .await?
         .context("demo approver")?;
-    let (cookie, session) = onetrip_web::auth::session::new_session(
+    let (cookie, session) = onetrip_service::session::new_session(
         &account,
         SessionStage::Complete,
         "127.0.0.1",
         SystemClock.now(),
-        &security,
+        &app.security,
     )?;
     store.create_session(session, None).await?;
-    let request = Request::builder()
-        .uri("/api/v1/me")
-        .header("cookie", format!("onetrip-session={cookie}"))
-        .body(())?;
-    let (parts, ()) = request.into_parts();
     let divisions: std::collections::BTreeMap<String, onetrip_domain::Division> = store
         .divisions()
         .await?
@@ -191,9 +173,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let mut times = Vec::with_capacity(args.requests as usize);
     for i in 0..args.requests + 1000 {
         let t = Instant::now();
-        let signed = onetrip_web::auth::guard::resolve(&state, &parts)
+        let signed = app
+            .by_session(&cookie, "127.0.0.1")
             .await
-            .map_err(|e| anyhow!("{}", e.message(onetrip_web::i18n::Lang::ZhHans)))?
+            .map_err(plain)?
             .context("session not found")?;
         check(
             &signed.grants,

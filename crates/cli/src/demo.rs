@@ -4,6 +4,7 @@ use crate::config::CommonArgs;
 use anyhow::anyhow;
 use chrono::NaiveDate;
 use onetrip_domain::catalog::file::{parse_catalog, CatalogBatch, SourceFile};
+use onetrip_service::i18n::Lang;
 use onetrip_store::{ImportMode, SharedStore};
 
 mod files {
@@ -64,14 +65,15 @@ pub async fn run(common: CommonArgs) -> anyhow::Result<()> {
         report.changed.len(),
         report.unchanged
     );
-    let security = cfg.open_security(&store, true).await?;
-    let made = onetrip_web::auth::demo::seed(&store, &onetrip_web::SystemClock, &security)
+    let app = cfg.open_app(&store, true).await?;
+    let made = app
+        .seed_demo()
         .await
-        .map_err(|e| anyhow!("{}", e.message(onetrip_web::i18n::Lang::ZhHans)))?;
+        .map_err(|e| anyhow!("{}", e.message(Lang::ZhHans)))?;
     if made > 0 {
         println!(
             "已创建 {made} 个演示账号（密码 {}，动态验证码见登录页）",
-            onetrip_web::auth::demo::DEMO_PASSWORD
+            onetrip_service::demo::DEMO_PASSWORD
         );
     }
     Ok(())

@@ -2,8 +2,8 @@
 
 use crate::config::CommonArgs;
 use anyhow::Context;
-use onetrip_web::{AppState, SystemClock, WebConfig};
-use std::sync::Arc;
+use onetrip_service::i18n::Lang;
+use onetrip_web::{AppState, WebConfig};
 use std::time::Instant;
 
 #[derive(Debug, clap::Args)]
@@ -55,11 +55,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         let report = crate::demo::load(&store).await?;
         tracing::info!(changed = report.changed.len(), "loaded the demo county");
     }
-    let security = cfg.open_security(&store, args.demo).await?;
+    let app = cfg.open_app(&store, args.demo).await?;
     if args.demo {
-        let made = onetrip_web::auth::demo::seed(&store, &SystemClock, &security)
+        let made = app
+            .seed_demo()
             .await
-            .map_err(|e| anyhow::anyhow!("{}", e.message(onetrip_web::i18n::Lang::ZhHans)))?;
+            .map_err(|e| anyhow::anyhow!("{}", e.message(Lang::ZhHans)))?;
         if made > 0 {
             tracing::info!(accounts = made, "created the demo accounts");
         }
@@ -74,7 +75,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         synonyms,
         refresh_every: std::time::Duration::from_secs(5),
     };
-    let state = AppState::start(store.clone(), Arc::new(SystemClock), web, security).await?;
+    let state = AppState::start(app, web).await?;
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .with_context(|| format!("无法监听 {}（端口被占用或无权限？）", cfg.listen))?;

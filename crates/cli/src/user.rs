@@ -4,9 +4,9 @@
 use crate::config::CommonArgs;
 use anyhow::anyhow;
 use onetrip_domain::access::Grant;
-use onetrip_web::auth::staff::{parse_role, Actor, NewStaff, StaffAdmin};
-use onetrip_web::i18n::Lang;
-use onetrip_web::{AppError, SystemClock};
+use onetrip_service::i18n::Lang;
+use onetrip_service::staff::{parse_role, Actor, NewStaff};
+use onetrip_service::Error;
 use std::io::BufRead as _;
 
 #[derive(Debug, clap::Subcommand)]
@@ -84,7 +84,7 @@ pub enum Command {
     },
 }
 
-fn plain(e: AppError) -> anyhow::Error {
+fn plain(e: Error) -> anyhow::Error {
     anyhow!("{}", e.message(Lang::ZhHans))
 }
 
@@ -111,13 +111,8 @@ pub async fn run(cmd: Command) -> anyhow::Result<()> {
     };
     let cfg = common.load()?;
     let store = cfg.open_store().await?;
-    let security = cfg.open_security(&store, false).await?;
-    let admin = StaffAdmin {
-        store: &store,
-        clock: &SystemClock,
-        hasher: &security.hasher,
-        policy: &security.policy,
-    };
+    let app = cfg.open_app(&store, false).await?;
+    let admin = app.staff();
     let actor = Actor::console("cli", "console");
     let find = |login: String| {
         let store = store.clone();

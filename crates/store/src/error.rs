@@ -7,9 +7,9 @@ pub enum StoreError {
     /// The thing asked for does not exist.
     #[error("not found: {0}")]
     NotFound(String),
-    /// A uniqueness or state rule was violated (e.g. publishing with no draft).
-    #[error("conflict: {0}")]
-    Conflict(String),
+    /// A uniqueness or state rule was violated: which one.
+    #[error("conflict: {0:?}")]
+    Conflict(Conflict),
     /// The configuration cannot work (bad URL, unreadable data directory).
     #[error("{0}")]
     Config(String),
@@ -31,35 +31,57 @@ pub enum StoreError {
     Backend(String),
 }
 
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        match &e {
-            rusqlite::Error::SqliteFailure(f, Some(msg))
-                if f.code == rusqlite::ErrorCode::ConstraintViolation
-                    && (msg.starts_with("UNIQUE") || msg == ADMINISTRATOR_ALONE) =>
-            {
-                StoreError::Conflict(conflict_key(msg).to_string())
-            }
-            _ => StoreError::Backend(e.to_string()),
+/// A rule a change broke, in terms a caller can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conflict {
+    /// The login is taken.
+    Login,
+    /// The identity document is registered to another account.
+    Document,
+    /// The account holds an administrator role already.
+    Administrator,
+    /// Administrator and business roles on one account.
+    AdministratorAlone,
+    /// No enabled account would keep `security_admin`.
+    LastSecurityAdmin,
+    /// Publishing an entry (by code) that has no draft.
+    NoDraft(String),
+    /// An implementation whose base matter (by code) has not been published.
+    BaseUnpublished(String),
+    /// Another rule of the schema, by its name.
+    Other(String),
+}
+
+impl Conflict {
+    /// The rule a schema name designates: PostgreSQL's constraint (or trigger) name, or
+    /// what SQLite reports for it (`table.column` of a unique column, the trigger's name).
+    fn named(name: &str) -> Conflict {
+        match name {
+            "account_login_key" | "account.login" => Conflict::Login,
+            "person_document_index_key" | "person.document_index" => Conflict::Document,
+            "staff_grant_one_administrator" | "staff_grant.account_id" => Conflict::Administrator,
+            "staff_grant_administrator_alone" => Conflict::AdministratorAlone,
+            other => Conflict::Other(other.to_string()),
         }
     }
 }
 
-/// The trigger that keeps administrator roles apart from business roles (both backends).
-const ADMINISTRATOR_ALONE: &str = "staff_grant_administrator_alone";
-
-/// Names a uniqueness violation by what a caller can act on, from either backend's text.
-fn conflict_key(detail: &str) -> &str {
-    if detail == ADMINISTRATOR_ALONE {
-        "administrator_alone"
-    } else if detail.contains("administrator") || detail.contains("staff_grant.account_id") {
-        "administrator"
-    } else if detail.contains("document_index") {
-        "document"
-    } else if detail.contains("login") {
-        "login"
-    } else {
-        detail
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match &e {
+            rusqlite::Error::SqliteFailure(f, Some(msg))
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                match msg.strip_prefix("UNIQUE constraint failed: ") {
+                    Some(columns) => StoreError::Conflict(Conflict::named(columns)),
+                    None if msg == "staff_grant_administrator_alone" => {
+                        StoreError::Conflict(Conflict::AdministratorAlone)
+                    }
+                    None => StoreError::Backend(e.to_string()),
+                }
+            }
+            _ => StoreError::Backend(e.to_string()),
+        }
     }
 }
 
@@ -67,10 +89,11 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match e {
             sqlx::Error::RowNotFound => StoreError::NotFound("row".into()),
-            sqlx::Error::Database(db)
-                if db.is_unique_violation() || db.constraint() == Some(ADMINISTRATOR_ALONE) =>
-            {
-                StoreError::Conflict(conflict_key(db.constraint().unwrap_or_default()).to_string())
+            sqlx::Error::Database(db) if db.is_unique_violation() || db.is_check_violation() => {
+                match db.constraint() {
+                    Some(name) => StoreError::Conflict(Conflict::named(name)),
+                    None => StoreError::Backend(db.to_string()),
+                }
             }
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
                 StoreError::Unavailable(e.to_string())

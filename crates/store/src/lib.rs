@@ -20,7 +20,7 @@ pub mod postgres {
     pub use crate::sql::postgres::{create_migrated_database, create_scratch_database};
 }
 
-pub use error::StoreError;
+pub use error::{Conflict, StoreError};
 pub use model::*;
 pub use people::*;
 
@@ -101,7 +101,7 @@ pub trait CatalogStore: Send + Sync {
 #[async_trait]
 pub trait AccountStore: Send + Sync {
     /// Creates an account (and its person record). A taken login is
-    /// `Conflict("login")`, a registered document `Conflict("document")`.
+    /// `Conflict::Login`, a registered document `Conflict::Document`.
     async fn create_account(
         &self,
         new: NewAccount,
@@ -172,7 +172,7 @@ pub trait AccountStore: Send + Sync {
         audit: AuditRecord,
     ) -> Result<(), StoreError>;
     /// Disables (ending every session at once) or enables an account. Disabling the last
-    /// enabled account that holds `security_admin` is `Conflict("last_security_admin")`.
+    /// enabled account that holds `security_admin` is `Conflict::LastSecurityAdmin`.
     async fn set_disabled(
         &self,
         id: &str,
@@ -182,7 +182,8 @@ pub trait AccountStore: Send + Sync {
 }
 
 /// Staff grants. Administrator exclusivity is enforced by the database:
-/// a second administrator role is `Conflict("administrator")`.
+/// a second administrator role is `Conflict::Administrator`, an administrator role beside a
+/// business role `Conflict::AdministratorAlone`.
 #[async_trait]
 pub trait GrantStore: Send + Sync {
     /// Live grants of an account.
@@ -196,7 +197,7 @@ pub trait GrantStore: Send + Sync {
     /// A live grant by id.
     async fn grant(&self, grant_id: &str) -> Result<Option<StoredGrant>, StoreError>;
     /// Revokes a live grant; `NotFound` if there is none with this id. Revoking the last
-    /// `security_admin` grant of an enabled account is `Conflict("last_security_admin")`.
+    /// `security_admin` grant of an enabled account is `Conflict::LastSecurityAdmin`.
     async fn revoke_grant(&self, grant_id: &str, audit: AuditRecord) -> Result<(), StoreError>;
 }
 

@@ -269,7 +269,7 @@ pub(crate) fn plan_publish(
         Entity::Implementation => {
             let doc: ImplementationDocument = serde_json::from_str(draft)?;
             let (base_version, base) = latest_base.ok_or_else(|| {
-                StoreError::Conflict(format!("基本目录 {} 尚未发布", doc.base_code))
+                StoreError::Conflict(crate::Conflict::BaseUnpublished(doc.base_code.clone()))
             })?;
             Ok(vec![implementation_row(
                 &base,

@@ -2,6 +2,8 @@
 
 use crate::{demo_batch, demo_synonyms, fresh_store, oidc, test_clock, Backend};
 use anyhow::{anyhow, Context};
+use onetrip_service::i18n::Lang;
+use onetrip_service::{App, Error};
 use onetrip_store::{ImportMode, SharedStore};
 use std::path::Path;
 use std::sync::Arc;
@@ -13,7 +15,7 @@ pub struct TestApp {
     pub store: SharedStore,
     /// The app's clock: tests move it to end lockouts, expire sessions, change codes.
     pub clock: Arc<onetrip_domain::clock::ManualClock>,
-    pub security: Arc<onetrip_web::Security>,
+    pub security: Arc<onetrip_service::Security>,
     /// The single sign-on provider the app trusts.
     pub provider: oidc::Provider,
     pub backend: Backend,
@@ -46,6 +48,15 @@ impl TestApp {
             .unwrap_or_default()
     }
 
+    /// The use cases over the app's store, clock and keys (as the CLI reaches them).
+    pub fn app(&self) -> App {
+        App::new(
+            self.store.clone(),
+            self.clock.clone(),
+            self.security.clone(),
+        )
+    }
+
     /// Creates a staff account at the console (password `onetrip-demo-2026`, no second
     /// factor yet), with one grant when a role is given; returns its id.
     pub async fn add_staff(
@@ -54,23 +65,18 @@ impl TestApp {
         organization: &str,
         grant: Option<(onetrip_domain::access::Role, &str)>,
     ) -> anyhow::Result<String> {
-        let admin = onetrip_web::auth::staff::StaffAdmin {
-            store: &self.store,
-            clock: self.clock.as_ref(),
-            hasher: &self.security.hasher,
-            policy: &self.security.policy,
-        };
-        let console = onetrip_web::auth::staff::Actor::console("test", "console");
-        let say =
-            |e: onetrip_web::AppError| anyhow!("{}", e.message(onetrip_web::i18n::Lang::ZhHans));
+        let app = self.app();
+        let admin = app.staff();
+        let console = onetrip_service::staff::Actor::console("test", "console");
+        let say = |e: Error| anyhow!("{}", e.message(Lang::ZhHans));
         let account = admin
             .create(
                 &console,
-                &onetrip_web::auth::staff::NewStaff {
+                &onetrip_service::staff::NewStaff {
                     login: login.into(),
                     name: format!("{login} 同事"),
                     organization: organization.into(),
-                    password: onetrip_web::auth::demo::DEMO_PASSWORD.into(),
+                    password: onetrip_service::demo::DEMO_PASSWORD.into(),
                 },
             )
             .await
@@ -143,7 +149,7 @@ pub async fn spawn_app(backend: Backend) -> anyhow::Result<TestApp> {
 /// Like [`spawn_app`], with security settings changed first (e.g. the `mlps` profile).
 pub async fn spawn_app_with(
     backend: Backend,
-    adjust: impl FnOnce(&mut onetrip_web::AuthConfig),
+    adjust: impl FnOnce(&mut onetrip_service::AuthConfig),
 ) -> anyhow::Result<TestApp> {
     let (store, dir) = fresh_store(backend).await?;
     let effective = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).context("date")?;
@@ -171,8 +177,8 @@ pub async fn spawn_app_with(
         phone: "13800000009".into(),
     })
     .await?;
-    let mut auth = onetrip_web::AuthConfig {
-        oidc: Some(onetrip_web::auth::oidc::OidcConfig {
+    let mut auth = onetrip_service::AuthConfig {
+        oidc: Some(onetrip_service::oidc::OidcConfig {
             issuer: provider.issuer.clone(),
             client_id: oidc::CLIENT_ID.into(),
             client_secret: oidc::CLIENT_SECRET.into(),
@@ -183,21 +189,15 @@ pub async fn spawn_app_with(
         password: onetrip_vault::PasswordParams::cheap(),
         attempts_per_minute: 600,
         demo: true,
-        ..onetrip_web::AuthConfig::default()
+        ..onetrip_service::AuthConfig::default()
     };
     adjust(&mut auth);
-    let security = onetrip_web::Security::open(&store, &keys, auth).await?;
-    onetrip_web::auth::demo::seed(&store, clock.as_ref(), &security)
+    let security = onetrip_service::Security::open(&store, &keys, auth).await?;
+    let app = App::new(store.clone(), clock.clone(), security.clone());
+    app.seed_demo()
         .await
-        .map_err(|e| {
-            anyhow!(
-                "demo accounts: {}",
-                e.message(onetrip_web::i18n::Lang::ZhHans)
-            )
-        })?;
-    let state =
-        onetrip_web::AppState::start(store.clone(), clock.clone(), config, security.clone())
-            .await?;
+        .map_err(|e| anyhow!("demo accounts: {}", e.message(Lang::ZhHans)))?;
+    let state = onetrip_web::AppState::start(app, config).await?;
     tokio::spawn(async move {
         let _ = axum_serve(listener, onetrip_web::router(state)).await;
     });

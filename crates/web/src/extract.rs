@@ -1,10 +1,8 @@
 //! Request bodies whose refusals speak the caller's language: a JSON body that is missing,
-//! of another type, too large or malformed is answered as the documented JSON error
-//! (415, 413, 400 or 422 naming the field), a form on a page as an error page.
+//! of another type, too large or malformed fails as 415, 413, 400 or 422 naming the field,
+//! as does a form; [`crate::answer`] answers either as JSON or as a page.
 
-use crate::error::{ApiError, AppError};
-use crate::pages::{Chrome, PageError};
-use crate::params::Prefs;
+use crate::error::{Error, Failure};
 use axum::extract::rejection::{FormRejection, JsonRejection};
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
@@ -22,14 +20,12 @@ where
     S: Send + Sync,
     T: DeserializeOwned,
 {
-    type Rejection = ApiError;
+    type Rejection = Failure;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let (parts, body) = request.into_parts();
-        let lang = Prefs::of(&parts).lang;
-        match axum::Json::<T>::from_request(Request::from_parts(parts, body), state).await {
+        match axum::Json::<T>::from_request(request, state).await {
             Ok(axum::Json(value)) => Ok(JsonBody(value)),
-            Err(rejection) => Err(ApiError(json_refusal(&rejection), lang)),
+            Err(rejection) => Err(Failure(json_refusal(&rejection))),
         }
     }
 }
@@ -39,14 +35,12 @@ where
     S: Send + Sync,
     T: DeserializeOwned,
 {
-    type Rejection = PageError;
+    type Rejection = Failure;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let (parts, body) = request.into_parts();
-        let chrome = Chrome::new(Prefs::of(&parts), &parts.uri);
-        match axum::Form::<T>::from_request(Request::from_parts(parts, body), state).await {
+        match axum::Form::<T>::from_request(request, state).await {
             Ok(axum::Form(value)) => Ok(FormBody(value)),
-            Err(rejection) => Err(PageError(form_refusal(&rejection), chrome)),
+            Err(rejection) => Err(Failure(form_refusal(&rejection))),
         }
     }
 }
@@ -77,23 +71,23 @@ fn field_of(detail: &str) -> (String, String) {
 }
 
 /// A JSON body's refusal as the API answers it.
-fn json_refusal(rejection: &JsonRejection) -> AppError {
+fn json_refusal(rejection: &JsonRejection) -> Error {
     let detail = rejection.body_text();
     match rejection {
-        JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType,
+        JsonRejection::MissingJsonContentType(_) => Error::UnsupportedMediaType,
         JsonRejection::JsonDataError(_) => {
             let (field, reason) = field_of(&detail);
-            AppError::invalid(
+            Error::invalid(
                 &field,
                 Message::new("invalid-json-field").text("detail", reason),
             )
         }
-        JsonRejection::JsonSyntaxError(_) => AppError::bad_request(
+        JsonRejection::JsonSyntaxError(_) => Error::bad_request(
             "body",
             Message::new("invalid-json").text("detail", short(&detail)),
         ),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
-        _ => AppError::bad_request(
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Error::TooLarge,
+        _ => Error::bad_request(
             "body",
             Message::new("invalid-json").text("detail", short(&detail)),
         ),
@@ -101,11 +95,11 @@ fn json_refusal(rejection: &JsonRejection) -> AppError {
 }
 
 /// A form's refusal as a page answers it.
-fn form_refusal(rejection: &FormRejection) -> AppError {
+fn form_refusal(rejection: &FormRejection) -> Error {
     match rejection {
-        FormRejection::InvalidFormContentType(_) => AppError::UnsupportedMediaType,
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
-        other => AppError::bad_request(
+        FormRejection::InvalidFormContentType(_) => Error::UnsupportedMediaType,
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Error::TooLarge,
+        other => Error::bad_request(
             "body",
             Message::new("invalid-form").text("detail", short(&other.body_text())),
         ),

@@ -1,40 +1,38 @@
 //! OneTrip over HTTP: the JSON API under `/api/v1` (documented at `/api/openapi.json`),
-//! server-rendered pages for the public hall, and health endpoints. Handlers are thin:
-//! parse, call store and domain, render.
+//! server-rendered pages, and health endpoints. One folder per feature holds its pages,
+//! its API handlers and its route declarations; handlers are thin (parse, call one use
+//! case of [`onetrip_service::App`], render), and a failure is answered in the request's
+//! language by [`answer`].
 
-mod account_api;
-mod account_pages;
-mod admin_pages;
-mod agency_api;
-mod api;
+mod account;
+mod agency;
+mod answer;
+mod audit;
 pub mod auth;
-mod catalog_pages;
+mod catalog;
 mod error;
 mod extract;
-pub mod i18n;
 pub mod layers;
-mod pages;
+mod openapi;
+mod page;
 mod params;
 mod people;
-mod people_api;
-mod people_pages;
+mod route;
 pub mod routes;
+mod staff;
 mod state;
-mod view;
 
-pub use api::ApiDoc;
-pub use auth::{AuthConfig, Security};
-pub use error::AppError;
-pub use state::{AppState, SystemClock, WebConfig};
+pub use catalog::view::WebConfig;
+pub use route::RouteInfo;
+pub use state::AppState;
 
-use axum::http::header;
 use axum::Router;
 
 /// Every route of the application.
 pub fn router(state: AppState) -> Router {
     let https = state.security.config.secure_cookies;
     let router = routes::build(&state)
-        .fallback(pages::not_found)
+        .fallback(answer::not_found)
         .layer(axum::middleware::from_fn(params::remember_prefs))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -42,15 +40,4 @@ pub fn router(state: AppState) -> Router {
         ))
         .with_state(state);
     layers::wrap(router, https)
-}
-
-/// The one stylesheet, built into the binary.
-pub(crate) async fn stylesheet() -> impl axum::response::IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
-        ],
-        include_str!("../static/app.css"),
-    )
 }

@@ -411,7 +411,7 @@ impl<E: Executor> CatalogStore for SqlStore<E> {
                 WHERE entity = $1 AND code = $2 RETURNING CAST(document AS TEXT) AS document";
             let draft = first(c, sql, &key, |r| r.text("document"))
                 .await?
-                .ok_or_else(|| StoreError::Conflict(format!("{code} 没有待发布的草稿")))?;
+                .ok_or_else(|| StoreError::Conflict(crate::Conflict::NoDraft(code.clone())))?;
             let sql = "SELECT COALESCE(MAX(version), 0) + 1 AS next FROM catalog_version
                 WHERE entity = $1 AND code = $2";
             let version = one(c, sql, &key, |r| r.int("next")).await?;

@@ -137,7 +137,7 @@ pub(crate) async fn keep_a_security_admin(c: &mut dyn Conn) -> Result<(), StoreE
     )
     .await?;
     if left == 0 {
-        return Err(StoreError::Conflict("last_security_admin".into()));
+        return Err(StoreError::Conflict(crate::Conflict::LastSecurityAdmin));
     }
     Ok(())
 }

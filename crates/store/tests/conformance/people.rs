@@ -9,7 +9,7 @@ use onetrip_domain::auth::LockPolicy;
 use onetrip_domain::chain::ChainCheck;
 use onetrip_domain::person::Assurance;
 use onetrip_store::{
-    AccountKind, ApiToken, AuditFilter, NewAccount, PersonRecord, Session, SessionStage,
+    AccountKind, ApiToken, AuditFilter, Conflict, NewAccount, PersonRecord, Session, SessionStage,
     SharedStore, StoreError, StoredDataKey,
 };
 use onetrip_testkit::{fresh_store, fresh_store_at, Backend};
@@ -86,7 +86,7 @@ async fn accounts_are_unique_by_login_and_document() {
             store
                 .create_account(staff("clerk"), audit(AuditEvent::AccountCreated, None))
                 .await,
-            Err(StoreError::Conflict(k)) if k == "login"
+            Err(StoreError::Conflict(Conflict::Login))
         ));
 
         let a = created(&store, applicant("doc:a", "idx-a", "phone-1")).await;
@@ -94,9 +94,12 @@ async fn accounts_are_unique_by_login_and_document() {
         assert_eq!(person.name, "王𠈌", "rare characters survive storage");
         assert!(matches!(
             store
-                .create_account(applicant("doc:b", "idx-a", "phone-2"), audit(AuditEvent::AccountCreated, None))
+                .create_account(
+                    applicant("doc:b", "idx-a", "phone-2"),
+                    audit(AuditEvent::AccountCreated, None)
+                )
                 .await,
-            Err(StoreError::Conflict(k)) if k == "document"
+            Err(StoreError::Conflict(Conflict::Document))
         ));
         let b = created(&store, applicant("doc:c", "idx-c", "phone-1")).await;
         let same_phone: Vec<String> = store
@@ -296,7 +299,7 @@ async fn the_database_refuses_a_second_administrator_role() {
             )
             .await;
         assert!(
-            matches!(&second, Err(StoreError::Conflict(k)) if k == "administrator"),
+            matches!(&second, Err(StoreError::Conflict(Conflict::Administrator))),
             "{second:?}"
         );
         // Nor a business role beside it, nor an administrator role beside a business role.
@@ -308,7 +311,10 @@ async fn the_database_refuses_a_second_administrator_role() {
             )
             .await;
         assert!(
-            matches!(&business, Err(StoreError::Conflict(k)) if k == "administrator_alone"),
+            matches!(
+                &business,
+                Err(StoreError::Conflict(Conflict::AdministratorAlone))
+            ),
             "{business:?}"
         );
         let clerk = created(&store, staff("clerk")).await;
@@ -328,7 +334,10 @@ async fn the_database_refuses_a_second_administrator_role() {
             )
             .await;
         assert!(
-            matches!(&admin, Err(StoreError::Conflict(k)) if k == "administrator_alone"),
+            matches!(
+                &admin,
+                Err(StoreError::Conflict(Conflict::AdministratorAlone))
+            ),
             "{admin:?}"
         );
         store
@@ -405,7 +414,10 @@ async fn the_last_security_administrator_stays() {
             .set_disabled(last, true, audit(AuditEvent::AccountDisabled, None))
             .await;
         assert!(
-            matches!(&refused, Err(StoreError::Conflict(k)) if k == "last_security_admin"),
+            matches!(
+                &refused,
+                Err(StoreError::Conflict(Conflict::LastSecurityAdmin))
+            ),
             "{refused:?}"
         );
         assert!(store

@@ -3,8 +3,8 @@
 //! in the `X-CSRF-Token` header or a `csrf` form field. Only a request that authenticates
 //! with a valid API token needs no CSRF token, and its cookies are then ignored.
 
-use crate::auth::{guard, session};
-use crate::error::AppError;
+use crate::auth::{cookies, guard};
+use crate::error::Error;
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -44,10 +44,14 @@ pub async fn csrf_guard(State(state): State<AppState>, request: Request, next: N
     }
     let (parts, body) = request.into_parts();
     if !same_origin(&parts) {
-        return guard::refuse(&parts, AppError::Csrf);
+        return guard::refuse(&parts, Error::Csrf);
     }
     let mut parts = parts;
-    match guard::token_holder(&state, &parts).await {
+    let holder = match guard::bearer(&parts.headers) {
+        Some(secret) => state.token_holder(secret).await,
+        None => Ok(None),
+    };
+    match holder {
         Ok(Some(_)) => {
             parts.headers.remove(header::COOKIE);
             return next.run(Request::from_parts(parts, body)).await;
@@ -55,7 +59,7 @@ pub async fn csrf_guard(State(state): State<AppState>, request: Request, next: N
         Ok(None) => {}
         Err(e) => return guard::refuse(&parts, e),
     }
-    let Some(id) = session::session_cookie(&parts, &state.security) else {
+    let Some(id) = cookies::session_cookie(&parts, &state.security) else {
         return next.run(Request::from_parts(parts, body)).await;
     };
     let hash = onetrip_vault::secret_hash(id);
@@ -72,7 +76,7 @@ pub async fn csrf_guard(State(state): State<AppState>, request: Request, next: N
         return if constant_eq(sent, &expected) {
             next.run(Request::from_parts(parts, body)).await
         } else {
-            guard::refuse(&parts, AppError::Csrf)
+            guard::refuse(&parts, Error::Csrf)
         };
     }
     let is_form = parts
@@ -81,12 +85,12 @@ pub async fn csrf_guard(State(state): State<AppState>, request: Request, next: N
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if !is_form {
-        return guard::refuse(&parts, AppError::Csrf);
+        return guard::refuse(&parts, Error::Csrf);
     }
     let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM).await else {
         return guard::refuse(
             &parts,
-            AppError::bad_request("body", Message::new("invalid-form-too-large")),
+            Error::bad_request("body", Message::new("invalid-form-too-large")),
         );
     };
     let sent = url_form_field(&bytes, "csrf");
@@ -94,7 +98,7 @@ pub async fn csrf_guard(State(state): State<AppState>, request: Request, next: N
         next.run(Request::from_parts(parts, Body::from(bytes)))
             .await
     } else {
-        guard::refuse(&parts, AppError::Csrf)
+        guard::refuse(&parts, Error::Csrf)
     }
 }
 

@@ -3,9 +3,9 @@
 
 use super::each_app;
 use onetrip_domain::audit::AuditEvent;
+use onetrip_service::demo::{DEMO_APPLICANT, DEMO_PASSWORD};
 use onetrip_store::AuditFilter;
 use onetrip_testkit::TestApp;
-use onetrip_web::auth::demo::{DEMO_APPLICANT, DEMO_PASSWORD};
 use onetrip_web::auth::Access;
 use reqwest::Client;
 use std::collections::BTreeSet;
@@ -426,7 +426,7 @@ async fn applicants_register_see_masked_numbers_and_nobody_else() {
         assert_eq!(again.status().as_u16(), 409);
 
         // The other applicant's account, by changing the id in the URL: 404 and a record.
-        let other = app.store.account_by_login(&onetrip_web::auth::applicant_login(&app.security, "resident_id_card", DEMO_APPLICANT.1)).await.unwrap().unwrap();
+        let other = app.store.account_by_login(&onetrip_service::security::applicant_login(&app.security, "resident_id_card", DEMO_APPLICANT.1)).await.unwrap().unwrap();
         let denied_before = count(&app, AuditEvent::AccessDenied).await;
         let resp = c.get(app.url(&format!("/api/v1/accounts/{}", other.id))).send().await.unwrap();
         assert_eq!(resp.status().as_u16(), 404);
@@ -449,7 +449,7 @@ async fn unmasking_needs_its_grant_and_is_recorded() {
     each_app(|app| async move {
         let other = app
             .store
-            .account_by_login(&onetrip_web::auth::applicant_login(
+            .account_by_login(&onetrip_service::security::applicant_login(
                 &app.security,
                 "resident_id_card",
                 DEMO_APPLICANT.1,
@@ -1304,7 +1304,7 @@ async fn window_clerks_find_applicants_by_number_check_them_in_person_and_unmask
             .await
             .unwrap();
         assert_eq!(registered.status().as_u16(), 201);
-        let id = app.store.account_by_login(&onetrip_web::auth::applicant_login(&app.security, "resident_id_card", "331199198007050037")).await.unwrap().unwrap().id;
+        let id = app.store.account_by_login(&onetrip_service::security::applicant_login(&app.security, "resident_id_card", "331199198007050037")).await.unwrap().unwrap().id;
         assert_eq!(app.store.account(&id).await.unwrap().unwrap().assurance, onetrip_domain::person::Assurance::SelfRegistered);
         let (_, page) = post_form(&app, &clerk, "/staff/people?lang=zh-Hans", &[("csrf", &csrf), ("document_number", "331199198007050037")]).await;
         assert!(page.contains(&format!("/staff/people/{id}/verify")), "a verify button for the unverified: {page}");

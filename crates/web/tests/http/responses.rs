@@ -6,8 +6,8 @@
 
 use super::auth::{applicant, csrf_of, get, json, staff};
 use super::{each_app, GAOLING};
+use onetrip_service::demo::{DEMO_APPLICANT, DEMO_PASSWORD};
 use onetrip_testkit::{spawn_app_with, Backend};
-use onetrip_web::auth::demo::{DEMO_APPLICANT, DEMO_PASSWORD};
 
 fn header(resp: &reqwest::Response, name: &str) -> String {
     resp.headers()
@@ -391,9 +391,9 @@ async fn the_api_document_tells_the_answers_and_bounds_the_routes_give() {
             continue;
         }
         let operation = &paths
-            .get(route.path)
+            .get(&route.path)
             .unwrap_or_else(|| panic!("{} {} is not documented", route.method, route.path))
-            [route.method.to_ascii_lowercase()];
+            [route.method.as_str().to_ascii_lowercase()];
         assert!(
             operation.is_object(),
             "{} {} is not documented",

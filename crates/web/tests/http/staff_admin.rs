@@ -80,10 +80,10 @@ const STAFF_ADMINISTRATION: &[(&str, &str, Probe)] = &[
 
 #[test]
 fn every_staff_administration_route_is_attacked_on_every_axis() {
-    let declared: Vec<(&str, &str)> = onetrip_web::routes::route_info()
+    let declared: Vec<(String, String)> = onetrip_web::routes::route_info()
         .into_iter()
         .filter(|r| r.access == Access::Staff(Permission::ManageStaff))
-        .map(|r| (r.method, r.path))
+        .map(|r| (r.method.to_string(), r.path))
         .collect();
     for (method, path) in &declared {
         assert!(
@@ -95,7 +95,7 @@ fn every_staff_administration_route_is_attacked_on_every_axis() {
     }
     for (method, path, _) in STAFF_ADMINISTRATION {
         assert!(
-            declared.contains(&(*method, *path)),
+            declared.contains(&(method.to_string(), path.to_string())),
             "{method} {path} is no longer a staff-administration route"
         );
     }
@@ -646,8 +646,9 @@ async fn no_administrator_obtains_another_administrators_power_or_a_business_rol
 }
 
 async fn id_of_applicant(app: &TestApp) -> String {
-    let (_, number, _) = onetrip_web::auth::demo::DEMO_APPLICANT;
-    let login = onetrip_web::auth::applicant_login(&app.security, "resident_id_card", number);
+    let (_, number, _) = onetrip_service::demo::DEMO_APPLICANT;
+    let login =
+        onetrip_service::security::applicant_login(&app.security, "resident_id_card", number);
     id_of(app, &login).await
 }
 

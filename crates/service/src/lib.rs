@@ -1,0 +1,48 @@
+//! OneTrip's use cases, shared by every face (pages, the JSON API, the CLI). Each is a
+//! method taking the acting party and typed input, returning typed output or an [`Error`]
+//! whose message exists in all three interface languages. Rules live in the domain; this
+//! layer checks who may act, calls the rules, stores the result and journals it.
+
+pub mod account;
+pub mod agency;
+pub mod audit;
+pub mod catalog;
+pub mod demo;
+mod error;
+pub mod i18n;
+pub mod keys;
+pub mod limit;
+pub mod login;
+pub mod oidc;
+pub mod people;
+pub mod principal;
+pub mod register;
+pub mod security;
+pub mod session;
+pub mod staff;
+
+pub use error::{Error, OnField};
+pub use principal::Signed;
+pub use security::{AuthConfig, Security, SecurityError};
+
+use onetrip_domain::clock::Clock;
+use onetrip_store::SharedStore;
+use std::sync::Arc;
+
+/// The use cases over one store, clock and set of keys.
+#[derive(Clone)]
+pub struct App {
+    pub store: SharedStore,
+    pub clock: Arc<dyn Clock>,
+    pub security: Arc<Security>,
+}
+
+impl App {
+    pub fn new(store: SharedStore, clock: Arc<dyn Clock>, security: Arc<Security>) -> App {
+        App {
+            store,
+            clock,
+            security,
+        }
+    }
+}
