@@ -330,3 +330,6 @@ async fn an_unreachable_database_is_one_clear_error() {
 
 #[path = "conformance/people.rs"]
 mod people;
+
+#[path = "conformance/records.rs"]
+mod records;

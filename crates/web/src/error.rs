@@ -83,3 +83,38 @@ impl IntoResponse for Failure {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use onetrip_store::{Conflict, StoreError};
+
+    #[test]
+    fn a_full_write_queue_is_a_503_that_says_when_to_try_again() {
+        let response = Failure::from(StoreError::Busy).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        assert!(matches!(
+            response.extensions().get::<Error>(),
+            Some(Error::Unavailable(_))
+        ));
+    }
+
+    #[test]
+    fn every_broken_rule_is_a_409_on_a_field_never_a_500() {
+        for c in [
+            Conflict::Login,
+            Conflict::Document,
+            Conflict::Administrator,
+            Conflict::AdministratorAlone,
+            Conflict::LastSecurityAdmin,
+            Conflict::NoDraft("x".into()),
+            Conflict::BaseUnpublished("x".into()),
+            Conflict::Other("some_new_rule".into()),
+        ] {
+            let e: Error = StoreError::Conflict(c.clone()).into();
+            assert_eq!(status(&e), StatusCode::CONFLICT, "{c:?}");
+            assert!(e.field().is_some(), "{c:?}");
+        }
+    }
+}

@@ -405,8 +405,29 @@ mod catalog_admin;
 #[path = "http/staff_admin.rs"]
 mod staff_admin;
 
+#[path = "http/staff_powers.rs"]
+mod staff_powers;
+
 #[path = "http/sign_in.rs"]
 mod sign_in;
 
 #[path = "http/responses.rs"]
 mod responses;
+
+#[path = "http/layout.rs"]
+mod layout;
+
+#[path = "http/conflicts.rs"]
+mod conflicts;
+
+#[path = "http/people.rs"]
+mod people;
+
+#[path = "http/admins.rs"]
+mod admins;
+
+#[path = "http/matrix.rs"]
+mod matrix;
+
+#[path = "http/agency.rs"]
+mod agency;

@@ -1,6 +1,6 @@
 //! The audit administrator's JSON API: the log, filtered, and the chain check.
 
-use super::{audit_query, PAGE_LIMIT};
+use super::query::{audit_query, PAGE_LIMIT};
 use crate::error::Answer;
 use crate::params::Params;
 use crate::state::AppState;

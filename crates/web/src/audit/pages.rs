@@ -1,7 +1,7 @@
 //! The audit administrator's pages: the log with filters and paging, the chain check, and
 //! the CSV export.
 
-use super::{audit_query, PAGE_LIMIT};
+use super::query::{audit_query, PAGE_LIMIT};
 use crate::error::Answer;
 use crate::page::{render, Chrome};
 use crate::params::Params;

@@ -386,6 +386,27 @@ async fn the_api_document_tells_the_answers_and_bounds_the_routes_give() {
     let (status, doc) = app.json("/api/openapi.json").await.unwrap();
     assert_eq!(status, 200);
     let paths = doc["paths"].as_object().unwrap();
+    // The document is the route table's: every documented operation is a declared route
+    // of that method and path, and every declared API route is documented.
+    let documented: std::collections::BTreeSet<(String, String)> = paths
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |method| (method.to_ascii_uppercase(), path.clone()))
+        })
+        .collect();
+    let declared: std::collections::BTreeSet<(String, String)> = onetrip_web::routes::route_info()
+        .into_iter()
+        .filter(|r| r.doc.is_some() || r.path.starts_with("/api/v1/"))
+        .map(|r| (r.method.to_string(), r.path))
+        .collect();
+    assert_eq!(
+        documented, declared,
+        "the API document and the route table differ"
+    );
+    assert!(declared.len() > 30, "{} API routes", declared.len());
     for route in onetrip_web::routes::route_info() {
         if !route.path.starts_with("/api/v1/") {
             continue;
