@@ -3,10 +3,11 @@
 //! session lookup and permission check, measured in-process on a fresh SQLite database.
 
 use anyhow::{anyhow, Context};
+use onetrip_app::i18n::Lang;
+use onetrip_app::SystemClock;
+use onetrip_app::{App, AuthConfig, Error, Security};
 use onetrip_domain::access::{check, Permission, Scope};
-use onetrip_domain::clock::{Clock as _, SystemClock};
-use onetrip_service::i18n::Lang;
-use onetrip_service::{App, AuthConfig, Error, Security};
+use onetrip_domain::clock::Clock as _;
 use onetrip_store::{SessionStage, SharedStore};
 use onetrip_vault::{PasswordHasher, PasswordParams};
 use std::sync::Arc;
@@ -59,10 +60,7 @@ async fn failed_logins(
         ..AuthConfig::default()
     };
     let app = demo_app(dir, "logins.sqlite3", config).await?;
-    let logins: Vec<&str> = onetrip_service::demo::DEMO_STAFF
-        .iter()
-        .map(|s| s.0)
-        .collect();
+    let logins: Vec<&str> = onetrip_app::demo::DEMO_STAFF.iter().map(|s| s.0).collect();
     let n = n.min(4 * logins.len() as u32);
     let timed = |who: &dyn Fn(u32) -> String| {
         let app = app.clone();
@@ -156,7 +154,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .account_by_login("approver")
         .await?
         .context("demo approver")?;
-    let (cookie, session) = onetrip_service::session::new_session(
+    let (cookie, session) = onetrip_app::session::new_session(
         &account,
         SessionStage::Complete,
         "127.0.0.1",

@@ -81,7 +81,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<()> {
             let batch = load_dir(&dir)?;
             let store = common.load()?.open_store().await?;
             // Versions come into force on a China date, whatever the hour in UTC.
-            let today = onetrip_domain::clock::Clock::today(&onetrip_domain::clock::SystemClock);
+            let today = onetrip_domain::clock::Clock::today(&onetrip_app::SystemClock);
             let mode = if draft {
                 ImportMode::Draft
             } else {
@@ -89,7 +89,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<()> {
                     default_effective: effective.unwrap_or(today),
                 }
             };
-            let now = onetrip_domain::clock::Clock::now(&onetrip_domain::clock::SystemClock);
+            let now = onetrip_domain::clock::Clock::now(&onetrip_app::SystemClock);
             let r = store.import_catalog(&batch, mode, now).await?;
             for c in &r.changed {
                 println!("  {c}");
@@ -150,7 +150,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<()> {
                 EntityArg::Base => Entity::Base,
                 EntityArg::Implementation => Entity::Implementation,
             };
-            let now = onetrip_domain::clock::Clock::now(&onetrip_domain::clock::SystemClock);
+            let now = onetrip_domain::clock::Clock::now(&onetrip_app::SystemClock);
             let v = store.publish(entity, &code, effective, now).await?;
             println!("已发布 {code} 第 {v} 版，{effective} 起生效");
         }

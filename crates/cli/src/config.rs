@@ -4,8 +4,8 @@
 
 use anyhow::{anyhow, Context};
 use clap::Args;
-use onetrip_domain::clock::SystemClock;
-use onetrip_service::App;
+use onetrip_app::App;
+use onetrip_app::SystemClock;
 use onetrip_store::{redact_url, SharedStore};
 use serde::Deserialize;
 use std::fmt;
@@ -151,7 +151,7 @@ pub struct Config {
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     pub tls_names: Vec<String>,
-    pub oidc: Option<onetrip_service::oidc::OidcConfig>,
+    pub oidc: Option<onetrip_app::oidc::OidcConfig>,
     pub limits: SignInLimits,
 }
 
@@ -240,7 +240,7 @@ impl CommonArgs {
                     .ok_or_else(|| {
                         anyhow!("配置项 [oidc] 缺少 client_secret（或环境变量 ONETRIP_OIDC_CLIENT_SECRET）")
                     })?;
-                Some(onetrip_service::oidc::OidcConfig {
+                Some(onetrip_app::oidc::OidcConfig {
                     issuer: o.issuer,
                     client_id: o.client_id,
                     client_secret,
@@ -285,7 +285,7 @@ impl Config {
         &self,
         store: &SharedStore,
         demo: bool,
-    ) -> anyhow::Result<std::sync::Arc<onetrip_service::Security>> {
+    ) -> anyhow::Result<std::sync::Arc<onetrip_app::Security>> {
         let (keys, created) = onetrip_vault::KeyFile::load_or_create(&self.key_file)?;
         if created {
             eprintln!(
@@ -298,7 +298,7 @@ impl Config {
                 tracing::warn!(key_file = %k.display(), "the key file lies inside the data directory: a copy of the data directory then reveals everything");
             }
         }
-        let config = onetrip_service::AuthConfig {
+        let config = onetrip_app::AuthConfig {
             secure_cookies: self.https,
             oidc: self.oidc.clone(),
             trusted_proxies: self.trusted_proxies.clone(),
@@ -310,9 +310,9 @@ impl Config {
             absolute: chrono::Duration::hours(self.limits.session_hours),
             attempts_per_minute: u32::try_from(self.limits.attempts_per_minute).unwrap_or(120),
             hashing_slots: usize::try_from(self.limits.hashing_slots).unwrap_or(2),
-            ..onetrip_service::AuthConfig::default()
+            ..onetrip_app::AuthConfig::default()
         };
-        Ok(onetrip_service::Security::open(store, &keys, config).await?)
+        Ok(onetrip_app::Security::open(store, &keys, config).await?)
     }
 
     /// The use cases over the store, with the system clock and the keys opened.

@@ -3,8 +3,8 @@
 use crate::config::CommonArgs;
 use anyhow::anyhow;
 use chrono::NaiveDate;
+use onetrip_app::i18n::Lang;
 use onetrip_domain::catalog::file::{parse_catalog, CatalogBatch, SourceFile};
-use onetrip_service::i18n::Lang;
 use onetrip_store::{ImportMode, SharedStore};
 
 mod files {
@@ -73,7 +73,7 @@ pub async fn run(common: CommonArgs) -> anyhow::Result<()> {
     if made > 0 {
         println!(
             "已创建 {made} 个演示账号（密码 {}，动态验证码见登录页）",
-            onetrip_service::demo::DEMO_PASSWORD
+            onetrip_app::demo::DEMO_PASSWORD
         );
     }
     Ok(())

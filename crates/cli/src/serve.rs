@@ -2,7 +2,7 @@
 
 use crate::config::CommonArgs;
 use anyhow::Context;
-use onetrip_service::i18n::Lang;
+use onetrip_app::i18n::Lang;
 use onetrip_web::{AppState, WebConfig};
 use std::time::Instant;
 

@@ -3,10 +3,10 @@
 
 use crate::config::CommonArgs;
 use anyhow::anyhow;
+use onetrip_app::i18n::Lang;
+use onetrip_app::staff::{parse_role, Actor, NewStaff};
+use onetrip_app::Error;
 use onetrip_domain::access::Grant;
-use onetrip_service::i18n::Lang;
-use onetrip_service::staff::{parse_role, Actor, NewStaff};
-use onetrip_service::Error;
 use std::io::BufRead as _;
 
 #[derive(Debug, clap::Subcommand)]

@@ -1,4 +1,4 @@
-//! Time, passed in: domain rules take a [`Clock`]; only the faces hand them the [`SystemClock`].
+//! Time, passed in: domain code never reads the system clock.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -9,16 +9,6 @@ pub trait Clock: Send + Sync {
     /// Today's date in China Standard Time (UTC+8, no daylight saving since 1991).
     fn today(&self) -> NaiveDate {
         (self.now() + chrono::Duration::hours(8)).date_naive()
-    }
-}
-
-/// The system's clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
     }
 }
 

@@ -2,8 +2,8 @@
 
 use crate::{demo_batch, demo_synonyms, fresh_store, oidc, test_clock, Backend};
 use anyhow::{anyhow, Context};
-use onetrip_service::i18n::Lang;
-use onetrip_service::{App, Error};
+use onetrip_app::i18n::Lang;
+use onetrip_app::{App, Error};
 use onetrip_store::{ImportMode, SharedStore};
 use std::path::Path;
 use std::sync::Arc;
@@ -15,7 +15,7 @@ pub struct TestApp {
     pub store: SharedStore,
     /// The app's clock: tests move it to end lockouts, expire sessions, change codes.
     pub clock: Arc<onetrip_domain::clock::ManualClock>,
-    pub security: Arc<onetrip_service::Security>,
+    pub security: Arc<onetrip_app::Security>,
     /// The single sign-on provider the app trusts.
     pub provider: oidc::Provider,
     pub backend: Backend,
@@ -67,16 +67,16 @@ impl TestApp {
     ) -> anyhow::Result<String> {
         let app = self.app();
         let admin = app.staff();
-        let console = onetrip_service::staff::Actor::console("test", "console");
+        let console = onetrip_app::staff::Actor::console("test", "console");
         let say = |e: Error| anyhow!("{}", e.message(Lang::ZhHans));
         let account = admin
             .create(
                 &console,
-                &onetrip_service::staff::NewStaff {
+                &onetrip_app::staff::NewStaff {
                     login: login.into(),
                     name: format!("{login} 同事"),
                     organization: organization.into(),
-                    password: onetrip_service::demo::DEMO_PASSWORD.into(),
+                    password: onetrip_app::demo::DEMO_PASSWORD.into(),
                 },
             )
             .await
@@ -149,7 +149,7 @@ pub async fn spawn_app(backend: Backend) -> anyhow::Result<TestApp> {
 /// Like [`spawn_app`], with security settings changed first (e.g. the `mlps` profile).
 pub async fn spawn_app_with(
     backend: Backend,
-    adjust: impl FnOnce(&mut onetrip_service::AuthConfig),
+    adjust: impl FnOnce(&mut onetrip_app::AuthConfig),
 ) -> anyhow::Result<TestApp> {
     let (store, dir) = fresh_store(backend).await?;
     let effective = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).context("date")?;
@@ -177,8 +177,8 @@ pub async fn spawn_app_with(
         phone: "13800000009".into(),
     })
     .await?;
-    let mut auth = onetrip_service::AuthConfig {
-        oidc: Some(onetrip_service::oidc::OidcConfig {
+    let mut auth = onetrip_app::AuthConfig {
+        oidc: Some(onetrip_app::oidc::OidcConfig {
             issuer: provider.issuer.clone(),
             client_id: oidc::CLIENT_ID.into(),
             client_secret: oidc::CLIENT_SECRET.into(),
@@ -189,10 +189,10 @@ pub async fn spawn_app_with(
         password: onetrip_vault::PasswordParams::cheap(),
         attempts_per_minute: 600,
         demo: true,
-        ..onetrip_service::AuthConfig::default()
+        ..onetrip_app::AuthConfig::default()
     };
     adjust(&mut auth);
-    let security = onetrip_service::Security::open(&store, &keys, auth).await?;
+    let security = onetrip_app::Security::open(&store, &keys, auth).await?;
     let app = App::new(store.clone(), clock.clone(), security.clone());
     app.seed_demo()
         .await

@@ -1,10 +1,10 @@
-//! Handlers fail with the service's [`Error`], wrapped as a [`Failure`]: a response that
+//! Handlers fail with the use cases' [`Error`], wrapped as a [`Failure`]: a response that
 //! carries the error for [`crate::answer::render_failures`] to answer in the request's
 //! language (JSON under `/api/`, a page elsewhere).
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse, Response};
-pub use onetrip_service::Error;
+pub use onetrip_app::Error;
 
 /// A handler's failure.
 #[derive(Debug)]

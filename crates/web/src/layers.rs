@@ -47,10 +47,7 @@ fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 /// when the request carried no session, sets no preference cookie, and the answer is a
 /// success that says nothing of its own about caching.
 pub async fn cacheable(request: Request, next: Next) -> Response {
-    let signed_in = request
-        .extensions()
-        .get::<onetrip_service::Signed>()
-        .is_some();
+    let signed_in = request.extensions().get::<onetrip_app::Signed>().is_some();
     let sets_prefs = crate::params::Params::parse(request.uri().query())
         .0
         .keys()

@@ -1,7 +1,7 @@
 //! OneTrip over HTTP: the JSON API under `/api/v1` (documented at `/api/openapi.json`),
 //! server-rendered pages, and health endpoints. One folder per feature holds its pages,
 //! its API handlers and its route declarations; handlers are thin (parse, call one use
-//! case of [`onetrip_service::App`], render), and a failure is answered in the request's
+//! case of [`onetrip_app::App`], render), and a failure is answered in the request's
 //! language by [`answer`].
 
 mod account;

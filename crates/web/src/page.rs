@@ -8,8 +8,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
-use onetrip_service::i18n::Lang;
-use onetrip_service::Error;
+use onetrip_app::i18n::Lang;
+use onetrip_app::Error;
 
 /// What every page's frame needs: language, text size, the links that switch them.
 #[derive(Clone)]

@@ -6,9 +6,9 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
+use onetrip_app::i18n::Lang;
+use onetrip_app::Error;
 use onetrip_domain::message::Message;
-use onetrip_service::i18n::Lang;
-use onetrip_service::Error;
 use percent_encoding::percent_decode_str;
 use std::collections::BTreeMap;
 
@@ -120,17 +120,14 @@ impl Prefs {
             Some(v) => v == "large",
             None => cookie(&parts.headers, "text") == Some("large"),
         };
-        let user = parts
-            .extensions
-            .get::<onetrip_service::Signed>()
-            .and_then(|s| {
-                s.session.as_ref().map(|session| {
-                    std::sync::Arc::new(UserBar {
-                        name: s.account.display_name.clone(),
-                        csrf: session.csrf_token.clone(),
-                    })
+        let user = parts.extensions.get::<onetrip_app::Signed>().and_then(|s| {
+            s.session.as_ref().map(|session| {
+                std::sync::Arc::new(UserBar {
+                    name: s.account.display_name.clone(),
+                    csrf: session.csrf_token.clone(),
                 })
-            });
+            })
+        });
         Prefs { lang, large, user }
     }
 }

@@ -2,7 +2,7 @@
 //! view with its search index.
 
 use crate::catalog::view::{ViewHandle, WebConfig};
-use onetrip_service::App;
+use onetrip_app::App;
 use std::sync::Arc;
 
 #[derive(Clone)]

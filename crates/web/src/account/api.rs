@@ -11,12 +11,12 @@ use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use onetrip_service::account::AccountView;
-use onetrip_service::keys::RoleKey;
-use onetrip_service::login::{LoginStep, SignedIn};
-use onetrip_service::register::Registration;
-use onetrip_service::staff::{Actor, TokenView};
-use onetrip_service::Signed;
+use onetrip_app::account::AccountView;
+use onetrip_app::keys::RoleKey;
+use onetrip_app::login::{LoginStep, SignedIn};
+use onetrip_app::register::Registration;
+use onetrip_app::staff::{Actor, TokenView};
+use onetrip_app::Signed;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

@@ -11,9 +11,9 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::Extension;
+use onetrip_app::staff::{bad_token_days, Actor};
+use onetrip_app::Signed;
 use onetrip_domain::access::Role;
-use onetrip_service::staff::{bad_token_days, Actor};
-use onetrip_service::Signed;
 use onetrip_store::AccountKind;
 use serde::Deserialize;
 
@@ -24,7 +24,7 @@ struct MePage<'a> {
     signed: &'a Signed,
     person: Option<onetrip_store::PersonRecord>,
     roles: Vec<(Role, String, usize)>,
-    relations: Vec<onetrip_service::people::Relation>,
+    relations: Vec<onetrip_app::people::Relation>,
     csrf: String,
     /// A confirmation to show (`withdrawn`, `token_revoked`).
     done: Option<String>,

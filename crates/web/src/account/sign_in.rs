@@ -15,12 +15,12 @@ use axum::http::header::SET_COOKIE;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
+use onetrip_app::demo::{DemoAccount, DEMO_PASSWORD};
+use onetrip_app::login::{LoginStep, SignedIn};
+use onetrip_app::register::Registration;
+use onetrip_app::Signed;
 use onetrip_domain::auth::TotpSecret;
 use onetrip_domain::person::DocumentKind;
-use onetrip_service::demo::{DemoAccount, DEMO_PASSWORD};
-use onetrip_service::login::{LoginStep, SignedIn};
-use onetrip_service::register::Registration;
-use onetrip_service::Signed;
 use serde::Deserialize;
 
 /// A local path to go to after signing in: one that starts with a single `/` and holds no

@@ -10,9 +10,9 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::{header, Uri};
 use axum::response::IntoResponse;
+use onetrip_app::audit::MAX_ENTRIES;
 use onetrip_domain::audit::AuditEvent;
 use onetrip_domain::chain::ChainCheck;
-use onetrip_service::audit::MAX_ENTRIES;
 use onetrip_store::AuditEntry;
 
 #[derive(Template)]

@@ -2,7 +2,7 @@
 
 use crate::error::Error;
 use crate::params::Params;
-use onetrip_service::audit::AuditQuery;
+use onetrip_app::audit::AuditQuery;
 
 /// Records on one page of the log at most.
 pub(super) const PAGE_LIMIT: usize = 1000;

@@ -4,8 +4,8 @@
 use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
 use axum::http::HeaderValue;
-use onetrip_service::login::SignedIn;
-use onetrip_service::Security;
+use onetrip_app::login::SignedIn;
+use onetrip_app::Security;
 
 /// The cookie's name: `__Host-` prefixed when cookies are `Secure`.
 pub fn cookie_name(security: &Security) -> &'static str {

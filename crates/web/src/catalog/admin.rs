@@ -14,8 +14,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::Extension;
 use chrono::NaiveDate;
-use onetrip_service::catalog::{DraftSaved, DraftText};
-use onetrip_service::Signed;
+use onetrip_app::catalog::{DraftSaved, DraftText};
+use onetrip_app::Signed;
 use onetrip_store::ImplementationSummary;
 use serde::Deserialize;
 

@@ -3,8 +3,8 @@
 
 use super::view::CatalogView;
 use crate::params::Params;
+use onetrip_app::Error;
 use onetrip_domain::message::Message;
-use onetrip_service::Error;
 use onetrip_store::ImplementationSummary;
 
 /// Whom a matter serves, for filtering.

@@ -6,8 +6,8 @@ use crate::extract::JsonBody;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::{Extension, Json};
-use onetrip_service::people::{IdentityView, Lookup, PersonCard};
-use onetrip_service::Signed;
+use onetrip_app::people::{IdentityView, Lookup, PersonCard};
+use onetrip_app::Signed;
 
 /// Finds applicants by the exact document number (with its kind) or mobile number the
 /// person shows at the window; numbers come back masked. Each lookup is recorded.

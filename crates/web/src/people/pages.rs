@@ -10,9 +10,9 @@ use axum::extract::{Path, State};
 use axum::http::header::CACHE_CONTROL;
 use axum::response::IntoResponse;
 use axum::Extension;
+use onetrip_app::people::{Lookup, PersonCard};
+use onetrip_app::Signed;
 use onetrip_domain::person::DocumentKind;
-use onetrip_service::people::{Lookup, PersonCard};
-use onetrip_service::Signed;
 
 #[derive(Template)]
 #[template(path = "people.html")]

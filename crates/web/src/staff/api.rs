@@ -7,9 +7,9 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use onetrip_service::account::{AccountView, GrantView};
-use onetrip_service::staff::{Actor, GrantRequest, NewStaff, TokenView};
-use onetrip_service::Signed;
+use onetrip_app::account::{AccountView, GrantView};
+use onetrip_app::staff::{Actor, GrantRequest, NewStaff, TokenView};
+use onetrip_app::Signed;
 
 /// The staff accounts in the security administrator's divisions, with their grants.
 #[utoipa::path(get, path = "/api/v1/staff", responses((status = 200, body = [AccountView]), (status = 403, body = crate::openapi::ErrorBody)))]

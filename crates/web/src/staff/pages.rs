@@ -11,9 +11,9 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::Extension;
+use onetrip_app::staff::{Actor, GrantRequest, NewStaff, StaffEntry};
+use onetrip_app::Signed;
 use onetrip_domain::access::Role;
-use onetrip_service::staff::{Actor, GrantRequest, NewStaff, StaffEntry};
-use onetrip_service::Signed;
 use onetrip_store::ApiToken;
 use serde::Deserialize;
 

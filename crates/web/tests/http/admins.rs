@@ -3,8 +3,8 @@
 
 use super::auth::*;
 use super::each_app;
+use onetrip_app::demo::DEMO_PASSWORD;
 use onetrip_domain::audit::AuditEvent;
-use onetrip_service::demo::DEMO_PASSWORD;
 use onetrip_store::AuditFilter;
 
 #[tokio::test]

@@ -2,8 +2,8 @@
 //! administrators, API tokens and the route permission matrix, through real requests.
 
 use super::each_app;
+use onetrip_app::demo::{DEMO_APPLICANT, DEMO_PASSWORD};
 use onetrip_domain::audit::AuditEvent;
-use onetrip_service::demo::{DEMO_APPLICANT, DEMO_PASSWORD};
 use onetrip_store::AuditFilter;
 use onetrip_testkit::TestApp;
 use reqwest::Client;

@@ -3,8 +3,8 @@
 
 use super::auth::*;
 use super::each_app;
+use onetrip_app::demo::DEMO_APPLICANT;
 use onetrip_domain::audit::AuditEvent;
-use onetrip_service::demo::DEMO_APPLICANT;
 
 #[tokio::test]
 async fn applicants_register_see_masked_numbers_and_nobody_else() {
@@ -65,7 +65,7 @@ async fn applicants_register_see_masked_numbers_and_nobody_else() {
         assert_eq!(again.status().as_u16(), 409);
 
         // The other applicant's account, by changing the id in the URL: 404 and a record.
-        let other = app.store.account_by_login(&onetrip_service::security::applicant_login(&app.security, "resident_id_card", DEMO_APPLICANT.1)).await.unwrap().unwrap();
+        let other = app.store.account_by_login(&onetrip_app::security::applicant_login(&app.security, "resident_id_card", DEMO_APPLICANT.1)).await.unwrap().unwrap();
         let denied_before = count(&app, AuditEvent::AccessDenied).await;
         let resp = c.get(app.url(&format!("/api/v1/accounts/{}", other.id))).send().await.unwrap();
         assert_eq!(resp.status().as_u16(), 404);
@@ -88,7 +88,7 @@ async fn unmasking_needs_its_grant_and_is_recorded() {
     each_app(|app| async move {
         let other = app
             .store
-            .account_by_login(&onetrip_service::security::applicant_login(
+            .account_by_login(&onetrip_app::security::applicant_login(
                 &app.security,
                 "resident_id_card",
                 DEMO_APPLICANT.1,
@@ -206,7 +206,7 @@ async fn window_clerks_find_applicants_by_number_check_them_in_person_and_unmask
             .await
             .unwrap();
         assert_eq!(registered.status().as_u16(), 201);
-        let id = app.store.account_by_login(&onetrip_service::security::applicant_login(&app.security, "resident_id_card", "331199198007050037")).await.unwrap().unwrap().id;
+        let id = app.store.account_by_login(&onetrip_app::security::applicant_login(&app.security, "resident_id_card", "331199198007050037")).await.unwrap().unwrap().id;
         assert_eq!(app.store.account(&id).await.unwrap().unwrap().assurance, onetrip_domain::person::Assurance::SelfRegistered);
         let (_, page) = post_form(&app, &clerk, "/staff/people?lang=zh-Hans", &[("csrf", &csrf), ("document_number", "331199198007050037")]).await;
         assert!(page.contains(&format!("/staff/people/{id}/verify")), "a verify button for the unverified: {page}");

@@ -6,7 +6,7 @@
 
 use super::auth::{applicant, csrf_of, get, json, staff};
 use super::{each_app, GAOLING};
-use onetrip_service::demo::{DEMO_APPLICANT, DEMO_PASSWORD};
+use onetrip_app::demo::{DEMO_APPLICANT, DEMO_PASSWORD};
 use onetrip_testkit::{spawn_app_with, Backend};
 
 fn header(resp: &reqwest::Response, name: &str) -> String {

@@ -4,8 +4,8 @@
 
 use super::auth::{count, csrf_in, csrf_of, get, json, post_form, staff};
 use super::each_app;
+use onetrip_app::demo::{DEMO_APPLICANT, DEMO_PASSWORD};
 use onetrip_domain::audit::AuditEvent;
-use onetrip_service::demo::{DEMO_APPLICANT, DEMO_PASSWORD};
 use onetrip_testkit::TestApp;
 use reqwest::Client;
 

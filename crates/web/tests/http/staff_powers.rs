@@ -188,9 +188,8 @@ async fn no_administrator_obtains_another_administrators_power_or_a_business_rol
 }
 
 async fn id_of_applicant(app: &TestApp) -> String {
-    let (_, number, _) = onetrip_service::demo::DEMO_APPLICANT;
-    let login =
-        onetrip_service::security::applicant_login(&app.security, "resident_id_card", number);
+    let (_, number, _) = onetrip_app::demo::DEMO_APPLICANT;
+    let login = onetrip_app::security::applicant_login(&app.security, "resident_id_card", number);
     id_of(app, &login).await
 }
 

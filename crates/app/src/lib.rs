@@ -29,6 +29,16 @@ use onetrip_domain::clock::Clock;
 use onetrip_store::SharedStore;
 use std::sync::Arc;
 
+/// The system's clock, which the faces hand the use cases (tests hand them another).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now()
+    }
+}
+
 /// The use cases over one store, clock and set of keys.
 #[derive(Clone)]
 pub struct App {
