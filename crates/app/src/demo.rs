@@ -8,7 +8,7 @@ use onetrip_domain::access::{Grant, Role};
 use onetrip_domain::audit::{AuditEvent, AuditRecord, Outcome};
 use onetrip_domain::auth::TotpSecret;
 use onetrip_domain::person::{Assurance, DocumentKind, IdentityDocument, MobileNumber};
-use onetrip_store::{AccountKind, NewAccount};
+use onetrip_store::NewAccount;
 
 /// The password of every demo account (shown on the demo login page).
 pub const DEMO_PASSWORD: &str = "onetrip-demo-2026";
@@ -169,18 +169,12 @@ impl App {
         let kind = DocumentKind::ResidentIdCard.key();
         store
             .create_account(
-                NewAccount {
-                    kind: AccountKind::Applicant,
-                    login: crate::security::applicant_login(security, kind, document.number()),
-                    display_name: name.into(),
-                    organization: None,
-                    password_hash: Some(hash),
-                    assurance: Assurance::InPerson,
-                    person: Some(crate::register::person_record(
-                        security, name, &document, &phone,
-                    )?),
-                    must_change_password: false,
-                },
+                NewAccount::applicant(
+                    crate::security::applicant_login(security, kind, document.number()),
+                    crate::register::person_record(security, name, &document, &phone)?,
+                    Some(hash),
+                    Assurance::InPerson,
+                ),
                 AuditRecord {
                     at: clock.now(),
                     actor: Some(actor.id.clone()),

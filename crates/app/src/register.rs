@@ -7,7 +7,7 @@ use crate::{Error, OnField};
 use onetrip_domain::audit::{AuditEvent, Outcome};
 use onetrip_domain::message::Message;
 use onetrip_domain::person::{Assurance, DocumentKind, IdentityDocument, MobileNumber, PersonName};
-use onetrip_store::{AccountKind, Conflict, NewAccount, PersonRecord, StoreError};
+use onetrip_store::{Conflict, NewAccount, PersonRecord, StoreError};
 use std::net::IpAddr;
 
 /// How long a login waits for a free hashing slot before answering "busy".
@@ -111,16 +111,7 @@ impl App {
                 let person = person_record(security, name.as_str(), &document, &phone)?;
                 self.store
                     .create_account(
-                        NewAccount {
-                            kind: AccountKind::Applicant,
-                            login,
-                            display_name: name.to_string(),
-                            organization: None,
-                            password_hash: None,
-                            assurance: Assurance::SingleSignOn,
-                            person: Some(person),
-                            must_change_password: false,
-                        },
+                        NewAccount::applicant(login, person, None, Assurance::SingleSignOn),
                         record(
                             now,
                             source,
@@ -181,16 +172,7 @@ impl App {
         let created = self
             .store
             .create_account(
-                NewAccount {
-                    kind: AccountKind::Applicant,
-                    login,
-                    display_name: name.to_string(),
-                    organization: None,
-                    password_hash: Some(hash),
-                    assurance: Assurance::SelfRegistered,
-                    person: Some(person),
-                    must_change_password: false,
-                },
+                NewAccount::applicant(login, person, Some(hash), Assurance::SelfRegistered),
                 record(
                     now,
                     source,

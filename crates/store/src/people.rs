@@ -99,6 +99,28 @@ pub struct NewAccount {
     pub must_change_password: bool,
 }
 
+impl NewAccount {
+    /// An applicant's account: signed in by their document (`login`), with their sealed
+    /// identity.
+    pub fn applicant(
+        login: String,
+        person: PersonRecord,
+        password_hash: Option<String>,
+        assurance: Assurance,
+    ) -> NewAccount {
+        NewAccount {
+            kind: AccountKind::Applicant,
+            login,
+            display_name: person.name.clone(),
+            organization: None,
+            password_hash,
+            assurance,
+            person: Some(person),
+            must_change_password: false,
+        }
+    }
+}
+
 /// An applicant's identity, with the numbers sealed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonRecord {
