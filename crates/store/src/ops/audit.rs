@@ -37,37 +37,27 @@ pub(crate) async fn append(
     mut record: AuditRecord,
 ) -> Result<AuditEntry, StoreError> {
     record.at = record.at.trunc_subsecs(6);
-    let (seq, prev) = one(
-        c,
-        "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
-        &[],
-        |r| Ok((r.int("seq")?, r.text("hash")?)),
-    )
-    .await?;
+    let sql = "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash";
+    let (seq, prev) = one(c, sql, &[], |r| Ok((r.int("seq")?, r.text("hash")?))).await?;
     let prev = chain::from_hex(&prev)
         .ok_or_else(|| StoreError::Backend("audit head hash is malformed".into()))?;
     let hash = chain::to_hex(&chain::link(&prev, &record.canonical_bytes()));
-    c.execute(
-        "UPDATE audit_head SET hash = $1 WHERE id = 1",
-        &[(&hash).into()],
-    )
-    .await?;
-    c.execute(
-        "INSERT INTO audit_log (seq, at, actor, source, event, object, outcome, detail, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        &[
-            seq.into(),
-            record.at.into(),
-            record.actor.as_deref().into(),
-            (&record.source).into(),
-            record.event.key().into(),
-            record.object.as_deref().into(),
-            record.outcome.key().into(),
-            (&record.detail).into(),
-            (&hash).into(),
-        ],
-    )
-    .await?;
+    let sql = "UPDATE audit_head SET hash = $1 WHERE id = 1";
+    c.execute(sql, &[(&hash).into()]).await?;
+    let sql = "INSERT INTO audit_log (seq, at, actor, source, event, object, outcome, detail,
+        hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    let args = [
+        seq.into(),
+        record.at.into(),
+        record.actor.as_deref().into(),
+        (&record.source).into(),
+        record.event.key().into(),
+        record.object.as_deref().into(),
+        record.outcome.key().into(),
+        (&record.detail).into(),
+        (&hash).into(),
+    ];
+    c.execute(sql, &args).await?;
     Ok(AuditEntry { seq, record, hash })
 }
 
@@ -122,10 +112,8 @@ async fn verify(c: &mut dyn Conn) -> Result<chain::ChainCheck, StoreError> {
     if let Some(at) = broken {
         return Ok(chain::ChainCheck::Broken { at });
     }
-    let head = one(c, "SELECT hash FROM audit_head WHERE id = 1", &[], |r| {
-        r.text("hash")
-    })
-    .await?;
+    let sql = "SELECT hash FROM audit_head WHERE id = 1";
+    let head = one(c, sql, &[], |r| r.text("hash")).await?;
     Ok(walk.finish(&head))
 }
 

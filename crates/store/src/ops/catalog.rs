@@ -3,8 +3,8 @@
 //! the statements.
 
 use crate::model::*;
-use crate::plan::{self, Latest, VersionRow};
-use crate::sql::{all, first, id, json, json_of, one, Conn, Executor, Row};
+use crate::plan::{self, DraftRow, Latest, VersionRow};
+use crate::sql::{all, first, id, json, json_of, one, Conn, Executor, Row, Value};
 use crate::store::{run, SqlStore};
 use crate::{CatalogStore, StoreError};
 use async_trait::async_trait;
@@ -16,112 +16,92 @@ use onetrip_domain::Division;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 
-async fn latest_map(
-    c: &mut dyn Conn,
-    entity: Entity,
-) -> Result<BTreeMap<String, Latest>, StoreError> {
-    let rows = all(
-        c,
-        "SELECT code, version, CAST(document AS TEXT) AS document, base_version
-         FROM catalog_version v
-         WHERE entity = $1 AND version = (SELECT MAX(version) FROM catalog_version w
-                                          WHERE w.entity = v.entity AND w.code = v.code)",
-        &[entity.key().into()],
-        |r| {
-            Ok((
-                r.text("code")?,
-                Latest {
-                    version: r.int("version")?,
-                    document: r.text("document")?,
-                    base_version: r.opt_int("base_version")?,
-                },
-            ))
-        },
-    )
-    .await?;
-    Ok(rows.into_iter().collect())
+/// The latest version of every entry of a kind, by code.
+async fn latest_map(c: &mut dyn Conn, e: Entity) -> Result<BTreeMap<String, Latest>, StoreError> {
+    let sql = "SELECT code, version, CAST(document AS TEXT) AS document, base_version
+        FROM catalog_version v WHERE entity = $1 AND version = (SELECT MAX(version)
+          FROM catalog_version w WHERE w.entity = v.entity AND w.code = v.code)";
+    let args = [e.key().into()];
+    let rows = all(c, sql, &args, |r| {
+        let latest = Latest {
+            version: r.int("version")?,
+            document: r.text("document")?,
+            base_version: r.opt_int("base_version")?,
+        };
+        Ok((r.text("code")?, latest))
+    });
+    Ok(rows.await?.into_iter().collect())
 }
 
 async fn insert_version(c: &mut dyn Conn, row: &VersionRow) -> Result<(), StoreError> {
+    let sql = "INSERT INTO catalog_version (id, entity, code, version, base_code, base_version,
+        name, division_code, department_code, effective_from, published_at, document,
+        resolved, summary)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
     let key = row.id.to_string();
-    c.execute(
-        "INSERT INTO catalog_version (id, entity, code, version, base_code, base_version, name,
-           division_code, department_code, effective_from, published_at, document, resolved,
-           summary)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-        &[
-            id(&key),
-            row.entity.key().into(),
-            (&row.code).into(),
-            row.version.into(),
-            row.base_code.as_deref().into(),
-            row.base_version.into(),
-            (&row.name).into(),
-            row.division.as_deref().into(),
-            row.department.as_deref().into(),
-            row.effective_from.into(),
-            row.published_at.into(),
-            json(&row.document),
-            crate::sql::Value::Json(row.resolved.as_deref()),
-            crate::sql::Value::Json(row.summary.as_deref()),
-        ],
-    )
-    .await?;
+    let args = [
+        id(&key),
+        row.entity.key().into(),
+        (&row.code).into(),
+        row.version.into(),
+        row.base_code.as_deref().into(),
+        row.base_version.into(),
+        (&row.name).into(),
+        row.division.as_deref().into(),
+        row.department.as_deref().into(),
+        row.effective_from.into(),
+        row.published_at.into(),
+        json(&row.document),
+        Value::Json(row.resolved.as_deref()),
+        Value::Json(row.summary.as_deref()),
+    ];
+    c.execute(sql, &args).await?;
     Ok(())
 }
 
-async fn upsert_draft(
-    c: &mut dyn Conn,
-    d: &plan::DraftRow,
-    at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    c.execute(
-        "INSERT INTO catalog_draft (entity, code, base_code, document, updated_at)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (entity, code) DO UPDATE SET base_code = excluded.base_code,
-           document = excluded.document, updated_at = excluded.updated_at",
-        &[
-            d.entity.key().into(),
-            (&d.code).into(),
-            d.base_code.as_deref().into(),
-            json(&d.document),
-            at.into(),
-        ],
-    )
-    .await?;
+async fn upsert_draft(c: &mut dyn Conn, d: &DraftRow, at: DateTime<Utc>) -> Result<(), StoreError> {
+    let sql = "INSERT INTO catalog_draft (entity, code, base_code, document, updated_at)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (entity, code) DO UPDATE SET base_code = excluded.base_code,
+          document = excluded.document, updated_at = excluded.updated_at";
+    let args = [
+        d.entity.key().into(),
+        (&d.code).into(),
+        d.base_code.as_deref().into(),
+        json(&d.document),
+        at.into(),
+    ];
+    c.execute(sql, &args).await?;
     Ok(())
 }
 
 async fn bump_revision(c: &mut dyn Conn) -> Result<(), StoreError> {
-    c.execute(
-        "UPDATE catalog_meta SET value = value + 1 WHERE key = 'revision'",
-        &[],
-    )
-    .await?;
+    let sql = "UPDATE catalog_meta SET value = value + 1 WHERE key = 'revision'";
+    c.execute(sql, &[]).await?;
     Ok(())
 }
 
 async fn upsert_reference(c: &mut dyn Conn, batch: &CatalogBatch) -> Result<(), StoreError> {
+    let sql = "INSERT INTO division (code, name, kind, parent_code, valid_from, valid_to,
+        document) VALUES ($1, $2, $3, $4, $5, $6, $7)
+        ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,
+          parent_code = excluded.parent_code, valid_from = excluded.valid_from,
+          valid_to = excluded.valid_to, document = excluded.document";
     for d in &batch.divisions {
-        let doc = serde_json::to_string(d)?;
-        let parent = d.parent.as_ref().map(|p| p.to_string());
-        c.execute(
-            "INSERT INTO division (code, name, kind, parent_code, valid_from, valid_to, document)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind,
-               parent_code = excluded.parent_code, valid_from = excluded.valid_from,
-               valid_to = excluded.valid_to, document = excluded.document",
-            &[
-                d.code.as_str().into(),
-                (&d.name).into(),
-                d.kind.key().into(),
-                parent.as_deref().into(),
-                d.valid_from.into(),
-                d.valid_to.into(),
-                json(&doc),
-            ],
-        )
-        .await?;
+        let (doc, parent) = (
+            serde_json::to_string(d)?,
+            d.parent.as_ref().map(|p| p.to_string()),
+        );
+        let args = [
+            d.code.as_str().into(),
+            (&d.name).into(),
+            d.kind.key().into(),
+            parent.as_deref().into(),
+            d.valid_from.into(),
+            d.valid_to.into(),
+            json(&doc),
+        ];
+        c.execute(sql, &args).await?;
     }
     let sql = |table: &str| {
         format!(
@@ -130,39 +110,32 @@ async fn upsert_reference(c: &mut dyn Conn, batch: &CatalogBatch) -> Result<(), 
                division_code = excluded.division_code, document = excluded.document"
         )
     };
-    let departments = batch.departments.iter().map(|d| {
-        let doc = serde_json::to_string(d);
-        (
-            "department",
-            d.code.as_str(),
-            &d.name,
-            d.division.as_str(),
-            doc,
-        )
-    });
-    let places = batch.places.iter().map(|p| {
-        let doc = serde_json::to_string(p);
-        (
-            "service_place",
-            p.code.as_str(),
-            &p.name,
-            p.division.as_str(),
-            doc,
-        )
-    });
-    for (table, code, name, division, doc) in departments.chain(places) {
-        let doc = doc?;
-        let args = [code.into(), name.into(), division.into(), json(&doc)];
-        c.execute(&sql(table), &args).await?;
+    for d in &batch.departments {
+        let doc = serde_json::to_string(d)?;
+        let args = [
+            d.code.as_str().into(),
+            (&d.name).into(),
+            d.division.as_str().into(),
+            json(&doc),
+        ];
+        c.execute(&sql("department"), &args).await?;
     }
+    for p in &batch.places {
+        let doc = serde_json::to_string(p)?;
+        let args = [
+            (&p.code).into(),
+            (&p.name).into(),
+            p.division.as_str().into(),
+            json(&doc),
+        ];
+        c.execute(&sql("service_place"), &args).await?;
+    }
+    let sql = "INSERT INTO life_event (key, name, document) VALUES ($1, $2, $3)
+        ON CONFLICT (key) DO UPDATE SET name = excluded.name, document = excluded.document";
     for e in &batch.life_events {
         let doc = serde_json::to_string(e)?;
-        c.execute(
-            "INSERT INTO life_event (key, name, document) VALUES ($1, $2, $3)
-             ON CONFLICT (key) DO UPDATE SET name = excluded.name, document = excluded.document",
-            &[(&e.key).into(), (&e.name).into(), json(&doc)],
-        )
-        .await?;
+        c.execute(sql, &[(&e.key).into(), (&e.name).into(), json(&doc)])
+            .await?;
     }
     Ok(())
 }
@@ -183,39 +156,29 @@ async fn current<T: DeserializeOwned + Send>(
     code: &str,
     on: NaiveDate,
 ) -> Result<Option<(VersionInfo, T)>, StoreError> {
-    let sql = match entity {
-        Entity::Base => {
-            "SELECT version, effective_from, published_at, CAST(document AS TEXT) AS doc
-             FROM catalog_version WHERE entity = $1 AND code = $2 AND effective_from <= $3
-             ORDER BY version DESC LIMIT 1"
-        }
-        Entity::Implementation => {
-            "SELECT version, effective_from, published_at, CAST(resolved AS TEXT) AS doc
-             FROM catalog_version WHERE entity = $1 AND code = $2 AND effective_from <= $3
-             ORDER BY version DESC LIMIT 1"
-        }
+    let column = match entity {
+        Entity::Base => "document",
+        Entity::Implementation => "resolved",
     };
-    first(
-        c,
-        sql,
-        &[entity.key().into(), code.into(), on.into()],
-        |r| Ok((info(r)?, json_of(r, "doc")?)),
-    )
-    .await
+    let sql = format!(
+        "SELECT version, effective_from, published_at, CAST({column} AS TEXT) AS doc
+         FROM catalog_version WHERE entity = $1 AND code = $2 AND effective_from <= $3
+         ORDER BY version DESC LIMIT 1"
+    );
+    let args = [entity.key().into(), code.into(), on.into()];
+    first(c, &sql, &args, |r| Ok((info(r)?, json_of(r, "doc")?))).await
 }
 
 async fn draft_document(
     c: &mut dyn Conn,
-    entity: Entity,
+    e: Entity,
     code: &str,
 ) -> Result<Option<String>, StoreError> {
-    first(
-        c,
-        "SELECT CAST(document AS TEXT) AS document FROM catalog_draft
-         WHERE entity = $1 AND code = $2",
-        &[entity.key().into(), code.into()],
-        |r| r.text("document"),
-    )
+    let sql = "SELECT CAST(document AS TEXT) AS document FROM catalog_draft
+        WHERE entity = $1 AND code = $2";
+    first(c, sql, &[e.key().into(), code.into()], |r| {
+        r.text("document")
+    })
     .await
 }
 
@@ -223,15 +186,14 @@ async fn latest_base(
     c: &mut dyn Conn,
     code: &str,
 ) -> Result<Option<(i64, BaseMatter)>, StoreError> {
-    let row = first(
-        c,
-        "SELECT version, CAST(document AS TEXT) AS document FROM catalog_version
-         WHERE entity = 'base' AND code = $1 ORDER BY version DESC LIMIT 1",
-        &[code.into()],
-        |r| Ok((r.int("version")?, r.text("document")?)),
-    )
-    .await?;
-    row.map(|(v, d)| Ok((v, serde_json::from_str(&d)?)))
+    let sql = "SELECT version, CAST(document AS TEXT) AS document FROM catalog_version
+        WHERE entity = 'base' AND code = $1 ORDER BY version DESC LIMIT 1";
+    let args = [code.into()];
+    let row = first(c, sql, &args, |r| {
+        Ok((r.int("version")?, r.text("document")?))
+    });
+    row.await?
+        .map(|(v, d)| Ok((v, serde_json::from_str(&d)?)))
         .transpose()
 }
 

@@ -117,25 +117,18 @@ pub(crate) async fn of(c: &mut dyn Conn, account_id: &str) -> Result<Vec<StoredG
 /// two changes at once cannot each leave the other's holder as the last one and together
 /// leave none.
 pub(crate) async fn lock_security_admins(c: &mut dyn Conn) -> Result<(), StoreError> {
-    c.execute(
-        "UPDATE staff_grant SET role = role WHERE role = 'security_admin' AND revoked_at IS NULL",
-        &[],
-    )
-    .await?;
+    let sql = "UPDATE staff_grant SET role = role
+        WHERE role = 'security_admin' AND revoked_at IS NULL";
+    c.execute(sql, &[]).await?;
     Ok(())
 }
 
 /// Refuses a change that left no enabled account holding `security_admin` (called only
 /// when the change took that role from someone: a new installation has none at all).
 pub(crate) async fn keep_a_security_admin(c: &mut dyn Conn) -> Result<(), StoreError> {
-    let left = one(
-        c,
-        "SELECT COUNT(*) AS n FROM staff_grant g JOIN account a ON a.id = g.account_id
-         WHERE g.role = 'security_admin' AND g.revoked_at IS NULL AND a.disabled_at IS NULL",
-        &[],
-        |r| r.int("n"),
-    )
-    .await?;
+    let sql = "SELECT COUNT(*) AS n FROM staff_grant g JOIN account a ON a.id = g.account_id
+        WHERE g.role = 'security_admin' AND g.revoked_at IS NULL AND a.disabled_at IS NULL";
+    let left = one(c, sql, &[], |r| r.int("n")).await?;
     if left == 0 {
         return Err(StoreError::Conflict(crate::Conflict::LastSecurityAdmin));
     }

@@ -221,7 +221,9 @@ pub(crate) trait Executor: Send + Sync + 'static {
     fn read_point<T: Send + 'static>(
         &self,
         job: Job<T>,
-    ) -> impl Future<Output = Result<T, StoreError>> + Send;
+    ) -> impl Future<Output = Result<T, StoreError>> + Send {
+        self.read(job)
+    }
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 }

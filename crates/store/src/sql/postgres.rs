@@ -139,39 +139,20 @@ impl PgExec {
             .map_err(|e| StoreError::Unavailable(format!("{}（{e}）", redact_url(url))))?;
         Ok(PgExec { pool })
     }
-
-    async fn on_connection<T: Send + 'static>(&self, job: Job<T>) -> Result<T, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        let mut c = PgConn { conn: &mut conn };
-        job(&mut c).await
-    }
 }
 
 impl Executor for PgExec {
+    /// A job that fails drops its transaction, which rolls it back.
     async fn write<T: Send + 'static>(&self, job: Job<T>) -> Result<T, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let result = {
-            let mut c = PgConn { conn: &mut tx };
-            job(&mut c).await
-        };
-        match result {
-            Ok(v) => {
-                tx.commit().await?;
-                Ok(v)
-            }
-            Err(e) => {
-                let _ = tx.rollback().await;
-                Err(e)
-            }
-        }
+        let value = job(&mut PgConn { conn: &mut tx }).await?;
+        tx.commit().await?;
+        Ok(value)
     }
 
     async fn read<T: Send + 'static>(&self, job: Job<T>) -> Result<T, StoreError> {
-        self.on_connection(job).await
-    }
-
-    async fn read_point<T: Send + 'static>(&self, job: Job<T>) -> Result<T, StoreError> {
-        self.on_connection(job).await
+        let mut conn = self.pool.acquire().await?;
+        job(&mut PgConn { conn: &mut conn }).await
     }
 
     fn backend(&self) -> &'static str {

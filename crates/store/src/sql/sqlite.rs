@@ -8,7 +8,7 @@ use crate::people::instant_text;
 use crate::StoreError;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::types::{Null, ValueRef};
+use rusqlite::types::Null;
 use rusqlite::{Connection, OpenFlags};
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -91,27 +91,21 @@ impl Conn for SqliteConn<'_> {
 struct SqliteRow<'r, 's>(&'r rusqlite::Row<'s>);
 
 impl SqliteRow<'_, '_> {
-    fn value(&self, col: &str) -> Result<ValueRef<'_>, StoreError> {
-        Ok(self.0.get_ref(col)?)
-    }
-
-    fn opt_string(&self, col: &str) -> Result<Option<String>, StoreError> {
-        match self.value(col)? {
-            ValueRef::Null => Ok(None),
-            ValueRef::Text(t) | ValueRef::Blob(t) => Ok(Some(
-                std::str::from_utf8(t)
-                    .map_err(|e| StoreError::Backend(format!("{col}: {e}")))?
-                    .to_string(),
-            )),
-            ValueRef::Integer(n) => Ok(Some(n.to_string())),
-            ValueRef::Real(f) => Ok(Some(f.to_string())),
-        }
+    /// A text column parsed by `parse`; what does not parse is a backend error.
+    fn parsed<T, E: std::fmt::Display>(
+        &self,
+        col: &str,
+        parse: impl Fn(&str) -> Result<T, E>,
+    ) -> Result<Option<T>, StoreError> {
+        let text: Option<String> = self.0.get(col)?;
+        text.map(|s| parse(&s).map_err(|e| StoreError::Backend(format!("{col} {s}: {e}"))))
+            .transpose()
     }
 }
 
 impl Row for SqliteRow<'_, '_> {
     fn opt_text(&self, col: &str) -> Result<Option<String>, StoreError> {
-        self.opt_string(col)
+        Ok(self.0.get(col)?)
     }
 
     fn opt_int(&self, col: &str) -> Result<Option<i64>, StoreError> {
@@ -123,26 +117,17 @@ impl Row for SqliteRow<'_, '_> {
     }
 
     fn opt_time(&self, col: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
-        self.opt_string(col)?
-            .map(|s| {
-                DateTime::parse_from_rfc3339(&s)
-                    .map(|d| d.with_timezone(&Utc))
-                    .map_err(|e| StoreError::Backend(format!("bad instant {s}: {e}")))
-            })
-            .transpose()
+        self.parsed(col, |s| {
+            DateTime::parse_from_rfc3339(s).map(|d| d.with_timezone(&Utc))
+        })
     }
 
     fn opt_date(&self, col: &str) -> Result<Option<NaiveDate>, StoreError> {
-        self.opt_string(col)?
-            .map(|s| {
-                NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-                    .map_err(|e| StoreError::Backend(format!("bad date {s}: {e}")))
-            })
-            .transpose()
+        self.parsed(col, |s| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
     }
 
     fn opt_id(&self, col: &str) -> Result<Option<String>, StoreError> {
-        self.opt_string(col)
+        Ok(self.0.get(col)?)
     }
 
     fn bytes(&self, col: &str) -> Result<Vec<u8>, StoreError> {
