@@ -42,18 +42,9 @@ pub(crate) fn latest() -> i64 {
     ALL.iter().map(|m| m.version).max().unwrap_or(0)
 }
 
-const CREATE: [(&str, &str); 2] = [
-    (
-        "sqlite",
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-            version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
-    ),
-    (
-        "postgres",
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-            version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)",
-    ),
-];
+/// The table of applied migrations, in words both dialects read alike.
+const CREATE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)";
 
 /// The newest migration applied to the database.
 pub(crate) async fn applied<E: Executor>(store: &SqlStore<E>) -> Result<i64, StoreError> {
@@ -64,11 +55,7 @@ pub(crate) async fn applied<E: Executor>(store: &SqlStore<E>) -> Result<i64, Sto
 /// Applies, in order, each migration the database lacks, in a transaction of its own.
 pub(crate) async fn migrate<E: Executor>(store: &SqlStore<E>) -> Result<(), StoreError> {
     let backend = store.exec.backend();
-    let create = CREATE
-        .iter()
-        .find(|(b, _)| *b == backend)
-        .map_or("", |(_, sql)| *sql);
-    run!(store.write, |c| { c.batch(create).await })?;
+    run!(store.write, |c| { c.batch(CREATE).await })?;
     let current = applied(store).await?;
     if current > latest() {
         return Err(StoreError::Schema(format!(

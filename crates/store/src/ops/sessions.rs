@@ -107,10 +107,8 @@ impl<E: Executor> SessionStore for SqlStore<E> {
                 "SELECT {SESSION}, {ACCOUNT} FROM session s
                  JOIN account a ON a.id = s.account_id WHERE s.id_hash = $1"
             );
-            first(c, &sql, &[(&key).into()], |r| {
-                Ok((session(r)?, account(r)?))
-            })
-            .await
+            let args = [(&key).into()];
+            first(c, &sql, &args, |r| Ok((session(r)?, account(r)?))).await
         })
     }
 
@@ -147,10 +145,10 @@ impl<E: Executor> SessionStore for SqlStore<E> {
         run!(self.write, |c| {
             let sql = "DELETE FROM session WHERE id_hash = $1";
             c.execute(sql, &[(&key).into()]).await?;
-            if let Some(a) = audit {
-                append(c, a).await?;
+            match audit {
+                Some(a) => append(c, a).await.map(|_| ()),
+                None => Ok(()),
             }
-            Ok(())
         })
     }
 

@@ -181,11 +181,9 @@ pub(crate) async fn one<T: Send>(
 
 /// Not found when a change touched no row.
 pub(crate) fn changed(n: u64, what: &str) -> Result<(), StoreError> {
-    if n == 0 {
-        Err(StoreError::NotFound(what.to_string()))
-    } else {
-        Ok(())
-    }
+    (n > 0)
+        .then_some(())
+        .ok_or_else(|| StoreError::NotFound(what.to_string()))
 }
 
 /// A boxed future borrowing the connection.

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::types::Null;
 use rusqlite::{Connection, OpenFlags};
+use std::cell::Cell;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -25,19 +26,19 @@ struct SqliteConn<'c> {
 
 /// Binds `args` to the statement's placeholders, which must be `$1..$N` in order.
 fn bind(stmt: &mut rusqlite::Statement<'_>, args: &[Value<'_>]) -> Result<(), StoreError> {
-    if stmt.parameter_count() != args.len() {
+    let takes = stmt.parameter_count();
+    if takes != args.len() {
+        let given = args.len();
         return Err(StoreError::Backend(format!(
-            "statement takes {} values, {} given",
-            stmt.parameter_count(),
-            args.len()
+            "{takes} values taken, {given} given"
         )));
     }
     for (i, arg) in args.iter().enumerate() {
         let n = i + 1;
-        if stmt.parameter_name(n) != Some(format!("${n}").as_str()) {
+        let name = stmt.parameter_name(n);
+        if name.and_then(|p| p.strip_prefix('$')?.parse().ok()) != Some(n) {
             return Err(StoreError::Backend(format!(
-                "placeholder {n} is {:?}: write $1..$N in ascending order",
-                stmt.parameter_name(n)
+                "placeholder {n} is {name:?}: write $1..$N in ascending order"
             )));
         }
         match *arg {
@@ -82,22 +83,46 @@ impl Conn for SqliteConn<'_> {
         bind(&mut stmt, args)?;
         let mut rows = stmt.raw_query();
         while let Some(row) = rows.next()? {
-            each(&SqliteRow(row))?;
+            each(&SqliteRow {
+                row,
+                next: Cell::new(0),
+            })?;
         }
         Ok(())
     }
 }
 
-struct SqliteRow<'r, 's>(&'r rusqlite::Row<'s>);
+struct SqliteRow<'r, 's> {
+    row: &'r rusqlite::Row<'s>,
+    /// Where to look for the next column asked for.
+    next: Cell<usize>,
+}
 
 impl SqliteRow<'_, '_> {
+    /// The index of a column by its name. Columns are mostly read in the order selected, so
+    /// the search starts after the last one found: one comparison each instead of a scan.
+    fn index(&self, col: &str) -> Result<usize, StoreError> {
+        let stmt = self.row.as_ref();
+        let n = stmt.column_count();
+        let start = self.next.get();
+        (0..n)
+            .map(|k| (start + k) % n)
+            .find(|&i| stmt.column_name(i).is_ok_and(|name| name == col))
+            .inspect(|i| self.next.set(i + 1))
+            .ok_or_else(|| StoreError::Backend(format!("no column {col}")))
+    }
+
+    fn get<T: rusqlite::types::FromSql>(&self, col: &str) -> Result<T, StoreError> {
+        Ok(self.row.get(self.index(col)?)?)
+    }
+
     /// A text column parsed by `parse`; what does not parse is a backend error.
     fn parsed<T, E: std::fmt::Display>(
         &self,
         col: &str,
         parse: impl Fn(&str) -> Result<T, E>,
     ) -> Result<Option<T>, StoreError> {
-        let text: Option<String> = self.0.get(col)?;
+        let text: Option<String> = self.get(col)?;
         text.map(|s| parse(&s).map_err(|e| StoreError::Backend(format!("{col} {s}: {e}"))))
             .transpose()
     }
@@ -105,15 +130,15 @@ impl SqliteRow<'_, '_> {
 
 impl Row for SqliteRow<'_, '_> {
     fn opt_text(&self, col: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.0.get(col)?)
+        self.get(col)
     }
 
     fn opt_int(&self, col: &str) -> Result<Option<i64>, StoreError> {
-        Ok(self.0.get(col)?)
+        self.get(col)
     }
 
     fn bool(&self, col: &str) -> Result<bool, StoreError> {
-        Ok(self.0.get(col)?)
+        self.get(col)
     }
 
     fn opt_time(&self, col: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
@@ -127,11 +152,11 @@ impl Row for SqliteRow<'_, '_> {
     }
 
     fn opt_id(&self, col: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.0.get(col)?)
+        self.get(col)
     }
 
     fn bytes(&self, col: &str) -> Result<Vec<u8>, StoreError> {
-        Ok(self.0.get(col)?)
+        self.get(col)
     }
 }
 
