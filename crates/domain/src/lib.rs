@@ -3,6 +3,8 @@
 pub mod access;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
+pub mod case;
 pub mod catalog;
 pub mod chain;
 pub mod clock;
