@@ -4,7 +4,7 @@
 //! decision, handed out. Each transition checks the state it starts from and says what it
 //! did, for the journal.
 
-use super::engine::{Decision, Engine, FlowError, Outcome, Task};
+use super::engine::{Engine, FlowError, Outcome, Task};
 use super::intake::{FormData, Intake};
 use super::law::{Limit, Pause};
 use super::CaseState;
@@ -223,7 +223,7 @@ impl CaseDoc {
         }
     }
 
-    fn expect(&self, states: &[CaseState]) -> Result<CaseState, CaseError> {
+    pub(super) fn expect(&self, states: &[CaseState]) -> Result<CaseState, CaseError> {
         if states.contains(&self.state) {
             Ok(self.state)
         } else {
@@ -231,7 +231,7 @@ impl CaseDoc {
         }
     }
 
-    fn moved(
+    pub(super) fn moved(
         &mut self,
         action: &'static str,
         before: CaseState,
@@ -252,7 +252,7 @@ impl CaseDoc {
         content.flow.clone().unwrap_or_else(window_only)
     }
 
-    fn with_engine<T>(
+    pub(super) fn with_engine<T>(
         &mut self,
         ctx: &Ctx<'_>,
         f: impl FnOnce(&Engine<'_>, &mut Vec<Task>) -> Result<T, FlowError>,
@@ -268,7 +268,7 @@ impl CaseDoc {
         f(&engine, &mut self.tasks)
     }
 
-    fn follow(&mut self, outcome: Outcome, ctx: &Ctx<'_>, reason: Option<String>) {
+    pub(super) fn follow(&mut self, outcome: Outcome, ctx: &Ctx<'_>, reason: Option<String>) {
         match outcome {
             Outcome::Continues => self.state = CaseState::InProgress,
             Outcome::Approved | Outcome::Denied => {
@@ -287,7 +287,7 @@ impl CaseDoc {
         }
     }
 
-    fn pause(&mut self, why: Pause, ctx: &Ctx<'_>) {
+    pub(super) fn pause(&mut self, why: Pause, ctx: &Ctx<'_>) {
         self.promised = self.promised.map(|l| l.stop(ctx.today, why, ctx.cal));
         self.legal = self.legal.map(|l| l.stop(ctx.today, why, ctx.cal));
         for t in self.tasks.iter_mut().filter(|t| t.state.is_live()) {
@@ -295,7 +295,7 @@ impl CaseDoc {
         }
     }
 
-    fn resume(&mut self, ctx: &Ctx<'_>) {
+    pub(super) fn resume(&mut self, ctx: &Ctx<'_>) {
         self.promised = self.promised.map(|l| l.resume(ctx.today, ctx.cal));
         self.legal = self.legal.map(|l| l.resume(ctx.today, ctx.cal));
         for t in self.tasks.iter_mut().filter(|t| t.state.is_live()) {
@@ -452,153 +452,6 @@ impl CaseDoc {
         Ok(self.moved("terminated", before, None, "deficiency not supplied".into()))
     }
 
-    /// A staff member takes a task.
-    pub fn claim(&mut self, ctx: &Ctx<'_>, task: &str, by: &str) -> Result<Transition, CaseError> {
-        let before = self.expect(&[CaseState::InProgress])?;
-        self.with_engine(ctx, |e, tasks| e.claim(tasks, task, by))?;
-        Ok(self.moved("claim", before, Some(task), String::new()))
-    }
-
-    /// A staff member decides a task they hold.
-    pub fn decide(
-        &mut self,
-        ctx: &Ctx<'_>,
-        task: &str,
-        by: &str,
-        decision: Decision,
-        ids: &mut dyn FnMut() -> String,
-    ) -> Result<Transition, CaseError> {
-        let before = self.expect(&[CaseState::InProgress])?;
-        let (action, reason) = match &decision {
-            Decision::Pass => ("pass", None),
-            Decision::Return(r) => ("return_for_correction", Some(r.clone())),
-            Decision::Deny(r) => ("deny", Some(r.clone())),
-        };
-        if reason.as_deref().is_some_and(|r| r.trim().is_empty()) {
-            return Err(CaseError::ReasonRequired);
-        }
-        let outcome = self.with_engine(ctx, |e, tasks| e.decide(tasks, task, by, decision, ids))?;
-        self.follow(outcome, ctx, reason);
-        Ok(self.moved(action, before, Some(task), String::new()))
-    }
-
-    /// The applicant corrected what was asked: the clock resumes with the days that remained.
-    pub fn corrected(&mut self, ctx: &Ctx<'_>) -> Result<Transition, CaseError> {
-        let before = self.expect(&[CaseState::Correction])?;
-        self.with_engine(ctx, |e, tasks| {
-            e.corrected(tasks);
-            Ok(())
-        })?;
-        self.correction = None;
-        self.resume(ctx);
-        self.state = CaseState::InProgress;
-        Ok(self.moved("corrected", before, None, String::new()))
-    }
-
-    /// An external step's result.
-    pub fn external(
-        &mut self,
-        ctx: &Ctx<'_>,
-        task: &str,
-        by: &str,
-        pass: bool,
-        reason: Option<String>,
-        ids: &mut dyn FnMut() -> String,
-    ) -> Result<Transition, CaseError> {
-        let before = self.expect(&[CaseState::InProgress])?;
-        let r = reason.clone();
-        let outcome =
-            self.with_engine(ctx, |e, tasks| e.external(tasks, task, by, pass, r, ids))?;
-        self.follow(outcome, ctx, reason);
-        let action = if pass {
-            "external_pass"
-        } else {
-            "external_deny"
-        };
-        Ok(self.moved(action, before, Some(task), String::new()))
-    }
-
-    /// Back to an earlier step.
-    pub fn send_back(
-        &mut self,
-        ctx: &Ctx<'_>,
-        task: &str,
-        by: &str,
-        to: &str,
-        reason: &str,
-        ids: &mut dyn FnMut() -> String,
-    ) -> Result<Transition, CaseError> {
-        let before = self.expect(&[CaseState::InProgress])?;
-        if reason.trim().is_empty() {
-            return Err(CaseError::ReasonRequired);
-        }
-        self.with_engine(ctx, |e, tasks| {
-            e.send_back(tasks, task, by, to, reason, ids)
-        })?;
-        Ok(self.moved("send_back", before, Some(task), to.to_string()))
-    }
-
-    /// Takes back one's decision.
-    pub fn recall(&mut self, ctx: &Ctx<'_>, task: &str, by: &str) -> Result<Transition, CaseError> {
-        let before = self.expect(&[CaseState::InProgress, CaseState::Decided])?;
-        self.with_engine(ctx, |e, tasks| e.recall(tasks, task, by))?;
-        self.state = CaseState::InProgress;
-        self.verdict = None;
-        Ok(self.moved("recall", before, Some(task), String::new()))
-    }
-
-    /// Adds a co-signer.
-    pub fn add_cosigner(
-        &mut self,
-        ctx: &Ctx<'_>,
-        task: &str,
-        by: &str,
-        colleague: &str,
-        ids: &mut dyn FnMut() -> String,
-    ) -> Result<Transition, CaseError> {
-        let before = self.expect(&[CaseState::InProgress])?;
-        self.with_engine(ctx, |e, tasks| {
-            e.add_cosigner(tasks, task, by, colleague, ids)
-        })?;
-        Ok(self.moved("add_cosigner", before, Some(task), colleague.to_string()))
-    }
-
-    /// Hands a task to a colleague.
-    pub fn hand_over(
-        &mut self,
-        ctx: &Ctx<'_>,
-        task: &str,
-        by: &str,
-        colleague: &str,
-    ) -> Result<Transition, CaseError> {
-        let before = self.expect(&[CaseState::InProgress])?;
-        self.with_engine(ctx, |e, tasks| e.hand_over(tasks, task, by, colleague))?;
-        Ok(self.moved("hand_over", before, Some(task), colleague.to_string()))
-    }
-
-    /// Starts (with its name) or ends (`None`) a special procedure: the clocks stop and
-    /// resume (《行政许可法》第四十五条).
-    pub fn special_procedure(
-        &mut self,
-        ctx: &Ctx<'_>,
-        name: Option<&str>,
-    ) -> Result<Transition, CaseError> {
-        let before = self.expect(&[CaseState::InProgress])?;
-        match (name, &self.special) {
-            (Some(n), None) => {
-                self.special = Some(n.to_string());
-                self.pause(Pause::SpecialProcedure, ctx);
-                Ok(self.moved("special_procedure_started", before, None, n.to_string()))
-            }
-            (None, Some(_)) => {
-                self.special = None;
-                self.resume(ctx);
-                Ok(self.moved("special_procedure_ended", before, None, String::new()))
-            }
-            _ => Err(CaseError::WrongState(before)),
-        }
-    }
-
     /// Concludes a decided case with its decision document.
     pub fn conclude(&mut self, today: NaiveDate, by: &str) -> Result<Transition, CaseError> {
         let before = self.expect(&[CaseState::Decided])?;
@@ -625,12 +478,6 @@ impl CaseDoc {
         self.delivery = Some(delivery);
         self.state = CaseState::Delivered;
         Ok(self.moved("deliver", before, None, note))
-    }
-
-    /// Marks overdue live tasks as escalated; the ids newly escalated.
-    pub fn escalate(&mut self, ctx: &Ctx<'_>) -> Vec<String> {
-        self.with_engine(ctx, |e, tasks| Ok(e.escalate(tasks)))
-            .unwrap_or_default()
     }
 }
 

@@ -6,6 +6,7 @@ pub mod intake;
 pub mod journal;
 pub mod law;
 pub mod lifecycle;
+mod work;
 
 pub use engine::{Decision, Engine, FlowError, Outcome, Task, TaskState, Verdict};
 pub use intake::{FormData, Gap, Intake, MaterialsPresented, Presented};
