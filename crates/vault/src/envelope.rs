@@ -34,6 +34,10 @@ pub enum VaultError {
     Tampered,
     #[error("the key file has no valid index key")]
     NoIndexKey,
+    #[error("the key file has no valid signing key")]
+    NoSigningKey,
+    #[error("signing failed: {0}")]
+    Signing(String),
 }
 
 /// A data key as stored: wrapped under a master key.

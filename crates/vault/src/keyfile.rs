@@ -23,6 +23,10 @@ pub struct KeyFile {
     /// Base64 of 32 bytes: the HMAC-SM3 key of every blind index. Never rotated without
     /// rebuilding the indexes.
     index_key: String,
+    /// Base64 of 32 bytes: the SM2 key that signs journal checkpoints. Files from before
+    /// it existed get one when loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    signing_key: Option<String>,
     #[serde(rename = "master")]
     masters: Vec<MasterKey>,
 }
@@ -62,6 +66,7 @@ impl KeyFile {
         Ok(KeyFile {
             active: "m1".into(),
             index_key: random_b64::<32>()?,
+            signing_key: Some(random_b64::<32>()?),
             masters: vec![MasterKey {
                 id: "m1".into(),
                 key: random_b64::<16>()?,
@@ -90,6 +95,9 @@ impl KeyFile {
             decode::<16>(&m.key)
                 .ok_or_else(|| format(format!("主密钥 {} 应为 16 字节的 Base64", m.id)))?;
         }
+        if file.signing_key.is_some() && file.signing_key_bytes().is_none() {
+            return Err(format("signing_key 应为 32 字节的 Base64".into()));
+        }
         if file.master(&file.active).is_none() {
             return Err(format(format!(
                 "active 指向的主密钥 {} 不存在",
@@ -100,9 +108,15 @@ impl KeyFile {
     }
 
     /// Loads the file, or creates it (readable by the owner only) when it does not exist.
+    /// A file without a signing key gets one, saved back.
     pub fn load_or_create(path: &Path) -> Result<(KeyFile, bool), KeyFileError> {
         if path.exists() {
-            return KeyFile::load(path).map(|k| (k, false));
+            let mut file = KeyFile::load(path)?;
+            if file.signing_key.is_none() {
+                file.signing_key = Some(random_b64::<32>()?);
+                file.save(path)?;
+            }
+            return Ok((file, false));
         }
         let file = KeyFile::generate()?;
         file.save(path)?;
@@ -163,6 +177,10 @@ impl KeyFile {
         decode::<32>(&self.index_key)
     }
 
+    pub(crate) fn signing_key_bytes(&self) -> Option<[u8; 32]> {
+        self.signing_key.as_deref().and_then(decode::<32>)
+    }
+
     /// Ids of every master key.
     pub fn master_ids(&self) -> Vec<String> {
         self.masters.iter().map(|m| m.id.clone()).collect()
@@ -196,6 +214,28 @@ mod tests {
         assert_eq!(k.rotate().unwrap(), "m2");
         assert_eq!(k.active, "m2");
         assert_eq!(k.master_ids(), vec!["m1", "m2"]);
+    }
+
+    #[test]
+    fn a_file_from_before_signing_keys_gets_one_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.toml");
+        let mut old = KeyFile::generate().unwrap();
+        old.signing_key = None;
+        old.save(&path).unwrap();
+        assert!(!std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("signing_key"));
+        let (loaded, new) = KeyFile::load_or_create(&path).unwrap();
+        assert!(!new);
+        assert!(loaded.signing_key_bytes().is_some());
+        assert_eq!(loaded.master("m1"), old.master("m1"));
+        let (again, _) = KeyFile::load_or_create(&path).unwrap();
+        assert_eq!(
+            again.signing_key_bytes(),
+            loaded.signing_key_bytes(),
+            "saved back"
+        );
     }
 
     #[test]

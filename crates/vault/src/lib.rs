@@ -1,14 +1,16 @@
 //! Secrets of OneTrip, pure computation with no storage: field encryption (SM4-GCM, envelope
-//! keys), blind indexes (HMAC-SM3) and password hashes (Argon2id). Key material never
+//! keys), blind indexes (HMAC-SM3), password hashes (Argon2id) and SM2 signatures. Key material never
 //! appears in `Debug` output.
 
 pub mod envelope;
 pub mod keyfile;
 pub mod password;
+pub mod signing;
 
 pub use envelope::{FieldCipher, VaultError, WrappedKey};
 pub use keyfile::{KeyFile, KeyFileError};
 pub use password::{PasswordHasher, PasswordParams};
+pub use signing::{Signer, Sm2Signer};
 
 /// Fills a buffer from the operating system's random source.
 pub fn random_bytes<const N: usize>() -> Result<[u8; N], VaultError> {
