@@ -107,6 +107,7 @@ fn conflict(c: Conflict) -> Error {
             "base_code",
             Message::new("conflict-base-unpublished").text("code", code),
         ),
+        Conflict::Stale => ("case", Message::new("conflict-stale")),
         Conflict::Other(name) => ("", Message::new("conflict-other").text("rule", name)),
     };
     Error::conflict(field, message)

@@ -215,7 +215,7 @@ mod tests {
         let mut used = BTreeSet::new();
         let mut paths = Vec::new();
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        for dir in ["templates", "src", "../domain/src"] {
+        for dir in ["../web/templates", "../web/src", "src", "../domain/src"] {
             files(&root.join(dir), &mut paths);
         }
         assert!(paths.len() > 40, "only {} files scanned", paths.len());

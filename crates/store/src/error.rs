@@ -48,6 +48,8 @@ pub enum Conflict {
     NoDraft(String),
     /// An implementation whose base matter (by code) has not been published.
     BaseUnpublished(String),
+    /// A case changed since it was read: someone else acted on it first.
+    Stale,
     /// Another rule of the schema, by its name.
     Other(String),
 }

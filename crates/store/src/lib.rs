@@ -1,9 +1,10 @@
 //! OneTrip persistence. Capabilities are small traits ([`CatalogStore`], [`AccountStore`],
-//! [`GrantStore`], [`SessionStore`], [`AuditStore`], [`KeyStore`], [`AgencyStore`],
+//! [`GrantStore`], [`SessionStore`], [`AuditStore`], [`KeyStore`], [`AgencyStore`], [`CaseStore`],
 //! [`HealthStore`]), implemented once ([`store`]) over two thin executors, SQLite
 //! (embedded, default) and PostgreSQL, that run the same SQL text ([`sql`], [`ops`]).
 
 pub mod backup;
+pub mod cases;
 pub mod catalog_files;
 mod error;
 pub mod files;
@@ -20,6 +21,7 @@ pub mod postgres {
     pub use crate::sql::postgres::{create_migrated_database, create_scratch_database};
 }
 
+pub use cases::*;
 pub use error::{Conflict, StoreError};
 pub use model::*;
 pub use people::*;
@@ -298,6 +300,7 @@ pub trait Store:
     + AuditStore
     + KeyStore
     + AgencyStore
+    + CaseStore
     + HealthStore
 {
     fn backend(&self) -> &'static str;

@@ -35,6 +35,7 @@ pub(crate) const ALL: &[Migration] = &[
         "credentials_of_their_holder",
         "0005_credentials_of_their_holder.sql"
     ),
+    per_backend!(6, "cases", "0006_cases.sql"),
 ];
 
 /// The newest version this binary knows.

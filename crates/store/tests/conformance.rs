@@ -333,3 +333,6 @@ mod people;
 
 #[path = "conformance/records.rs"]
 mod records;
+
+#[path = "conformance/cases.rs"]
+mod cases;

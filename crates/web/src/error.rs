@@ -110,6 +110,7 @@ mod tests {
             Conflict::LastSecurityAdmin,
             Conflict::NoDraft("x".into()),
             Conflict::BaseUnpublished("x".into()),
+            Conflict::Stale,
             Conflict::Other("some_new_rule".into()),
         ] {
             let e: Error = StoreError::Conflict(c.clone()).into();

@@ -79,6 +79,15 @@ pub fn checkpoint_digest(heads: &[Head]) -> Hash {
     h.finalize().into()
 }
 
+/// A checkpoint's digest chained to the previous checkpoint's (hex, empty for the first):
+/// removing or changing an earlier checkpoint breaks every later one.
+pub fn chained_digest(previous: &str, heads: &[Head]) -> String {
+    let mut h = Sm3::new();
+    h.update(previous.as_bytes());
+    h.update(checkpoint_digest(heads));
+    chain::to_hex(&h.finalize().into())
+}
+
 /// Where a journal fails to verify.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

@@ -4,7 +4,9 @@
 pub(crate) mod accounts;
 pub(crate) mod agency;
 pub(crate) mod audit;
+pub(crate) mod cases;
 pub(crate) mod catalog;
 pub(crate) mod grants;
+pub(crate) mod journal;
 pub(crate) mod keys;
 pub(crate) mod sessions;
