@@ -106,7 +106,6 @@ impl App {
             return Ok(0);
         }
         let actor = Actor::console("demo", "console");
-        let admin = self.staff();
         let hash = {
             let hasher = security.hasher.clone();
             tokio::task::spawn_blocking(move || hasher.hash(DEMO_PASSWORD))
@@ -116,52 +115,11 @@ impl App {
         };
         let mut made = 0;
         for (login, name, org, role, division) in DEMO_STAFF {
-            let account = admin
-                .create_with(
-                    &actor,
-                    &NewStaff {
-                        login: (*login).into(),
-                        name: (*name).into(),
-                        organization: (*org).into(),
-                        password: DEMO_PASSWORD.into(),
-                    },
-                    false,
-                )
-                .await?;
-            admin
-                .grant(
-                    &actor,
-                    &account.id,
-                    Grant {
-                        role: *role,
-                        division: onetrip_domain::DivisionCode::parse(division)
-                            .map_err(|e| Error::Internal(e.to_string()))?,
-                        matters: Vec::new(),
-                        unmask: *role == Role::WindowClerk,
-                    },
-                )
-                .await?;
-            let secret = TotpSecret::from_bytes(onetrip_vault::random_bytes::<20>()?.to_vec());
-            let sealed = security
-                .cipher
-                .seal(crate::login::TOTP_CONTEXT, &secret.to_base32())?;
-            store
-                .set_totp(
-                    &account.id,
-                    Some(sealed),
-                    AuditRecord {
-                        at: clock.now(),
-                        actor: Some(actor.id.clone()),
-                        source: actor.source.clone(),
-                        event: AuditEvent::SecondFactorEnrolled,
-                        object: Some(account.id.clone()),
-                        outcome: Outcome::Success,
-                        detail: "demo".into(),
-                    },
-                )
+            self.demo_staff(&actor, login, name, org, *role, division)
                 .await?;
             made += 1;
         }
+
         let (name, number, phone) = DEMO_APPLICANT;
         let document = IdentityDocument::parse(DocumentKind::ResidentIdCard, number)
             .map_err(|e| Error::Internal(e.to_string()))?;
@@ -187,6 +145,84 @@ impl App {
             )
             .await?;
         Ok(made + 1)
+    }
+
+    /// Creates one demo staff account with its grant and an enrolled second factor.
+    async fn demo_staff(
+        &self,
+        actor: &Actor,
+        login: &str,
+        name: &str,
+        org: &str,
+        role: Role,
+        division: &str,
+    ) -> Result<(), Error> {
+        let (store, clock, security) = (&self.store, self.clock.as_ref(), self.security.as_ref());
+        let admin = self.staff();
+        let account = admin
+            .create_with(
+                actor,
+                &NewStaff {
+                    login: login.into(),
+                    name: name.into(),
+                    organization: org.into(),
+                    password: DEMO_PASSWORD.into(),
+                },
+                false,
+            )
+            .await?;
+        admin
+            .grant(
+                actor,
+                &account.id,
+                Grant {
+                    role,
+                    division: onetrip_domain::DivisionCode::parse(division)
+                        .map_err(|e| Error::Internal(e.to_string()))?,
+                    matters: Vec::new(),
+                    unmask: role == Role::WindowClerk,
+                },
+            )
+            .await?;
+        let secret = TotpSecret::from_bytes(onetrip_vault::random_bytes::<20>()?.to_vec());
+        let sealed = security
+            .cipher
+            .seal(crate::login::TOTP_CONTEXT, &secret.to_base32())?;
+        store
+            .set_totp(
+                &account.id,
+                Some(sealed),
+                AuditRecord {
+                    at: clock.now(),
+                    actor: Some(actor.id.clone()),
+                    source: actor.source.clone(),
+                    event: AuditEvent::SecondFactorEnrolled,
+                    object: Some(account.id.clone()),
+                    outcome: Outcome::Success,
+                    detail: "demo".into(),
+                },
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The living hall on top of the demo accounts: staff in every county bureau and
+    /// township, delegations to the service centres, and cases in every state. Does
+    /// nothing once delegations exist. Returns (staff, delegations, cases) made.
+    pub async fn seed_demo_hall(&self) -> Result<(usize, usize, usize), Error> {
+        if !self.store.delegations().await?.is_empty() {
+            return Ok((0, 0, 0));
+        }
+        let actor = Actor::console("demo", "console");
+        let staff = crate::demo_hall::hall_staff();
+        for (login, name, org, role, division) in &staff {
+            self.demo_staff(&actor, login, name, org, *role, division)
+                .await?;
+        }
+        let delegations = self.seed_delegations(&actor).await?;
+        self.load_calendar().await?;
+        let cases = self.seed_demo_cases().await?;
+        Ok((staff.len(), delegations, cases))
     }
 }
 

@@ -6,8 +6,10 @@
 pub mod account;
 pub mod agency;
 pub mod audit;
+pub mod cases;
 pub mod catalog;
 pub mod demo;
+pub mod demo_hall;
 mod error;
 pub mod i18n;
 pub mod keys;
@@ -45,14 +47,27 @@ pub struct App {
     pub store: SharedStore,
     pub clock: Arc<dyn Clock>,
     pub security: Arc<Security>,
+    pub cases: Arc<cases::CaseRuntime>,
 }
 
 impl App {
+    /// The use cases of node 1 (the case-number node of a single-process installation).
     pub fn new(store: SharedStore, clock: Arc<dyn Clock>, security: Arc<Security>) -> App {
+        App::on_node(store, clock, security, 1)
+    }
+
+    /// The use cases of one node of several writing cases to one database.
+    pub fn on_node(
+        store: SharedStore,
+        clock: Arc<dyn Clock>,
+        security: Arc<Security>,
+        node: u16,
+    ) -> App {
         App {
             store,
             clock,
             security,
+            cases: Arc::new(cases::CaseRuntime::new(node)),
         }
     }
 }

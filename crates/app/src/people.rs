@@ -187,6 +187,18 @@ impl App {
         ))
     }
 
+    /// The card of the applicant a window clerk is serving (found by a lookup, or just
+    /// registered), numbers masked.
+    pub async fn person_card(&self, signed: &Signed, id: &str) -> Result<PersonCard, Error> {
+        if !signed.is_staff() || !signed.holds(Permission::AcceptApplication) {
+            return Err(Error::Forbidden);
+        }
+        let account = applicant(self, id).await?;
+        card(self, account)
+            .await?
+            .ok_or_else(|| Error::NotFound(id.to_string()))
+    }
+
     /// Records that the clerk checked the person's identity document at the window: the
     /// account's assurance becomes `in_person`. Checking again changes nothing.
     pub async fn verify_in_person(&self, signed: &Signed, id: &str) -> Result<PersonCard, Error> {

@@ -65,6 +65,8 @@ pub struct Security {
     pub limiter: RateLimiter,
     pub(crate) hashing: Semaphore,
     pub oidc: Option<oidc::Oidc>,
+    /// Signs journal checkpoints (the key file's SM2 key).
+    pub signer: Arc<dyn onetrip_vault::Signer>,
 }
 
 impl std::fmt::Debug for Security {
@@ -124,7 +126,9 @@ impl Security {
         let cipher = FieldCipher::open(keys, &wrapped, &active)?;
         let hasher =
             PasswordHasher::new(config.password).map_err(|e| SecurityError::Hash(e.to_string()))?;
+        let signer = Arc::new(onetrip_vault::Sm2Signer::from_key_file(keys)?);
         Ok(Arc::new(Security {
+            signer,
             oidc: config.oidc.clone().map(oidc::Oidc::new),
             policy: PasswordPolicy::for_profile(config.profile),
             limiter: RateLimiter::new(config.attempts_per_minute),

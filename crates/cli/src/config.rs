@@ -70,6 +70,58 @@ struct FileConfig {
     attempts_per_minute: Option<i64>,
     /// Password hashes computed at once (default 2).
     hashing_slots: Option<i64>,
+    /// This server's number in case numbers, 1-99, distinct for each server writing cases
+    /// to one database (default 1).
+    node: Option<i64>,
+    /// Minutes between signed checkpoints of the case journal (default 10).
+    checkpoint_minutes: Option<i64>,
+    /// Minutes between runs of the duties that come due by themselves: deemed acceptance,
+    /// expired deficiencies, escalation (default 5).
+    sweep_minutes: Option<i64>,
+}
+
+/// How this server takes part in case work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseDuties {
+    pub node: u16,
+    pub checkpoint_every: std::time::Duration,
+    pub sweep_every: std::time::Duration,
+}
+
+impl CaseDuties {
+    fn from_file(file: &FileConfig) -> anyhow::Result<CaseDuties> {
+        let node = in_range("node", file.node, 1, 1, 99)?;
+        let minutes =
+            |key: &str, v: Option<i64>, default: i64| -> anyhow::Result<std::time::Duration> {
+                let m = in_range(key, v, default, 1, 1440)?;
+                Ok(std::time::Duration::from_secs(
+                    u64::try_from(m * 60).unwrap_or(600),
+                ))
+            };
+        Ok(CaseDuties {
+            node: u16::try_from(node).unwrap_or(1),
+            checkpoint_every: minutes("checkpoint_minutes", file.checkpoint_minutes, 10)?,
+            sweep_every: minutes("sweep_minutes", file.sweep_minutes, 5)?,
+        })
+    }
+}
+
+/// A setting's value within bounds, or an error naming it.
+fn in_range(
+    key: &str,
+    value: Option<i64>,
+    default: i64,
+    min: i64,
+    max: i64,
+) -> anyhow::Result<i64> {
+    let v = value.unwrap_or(default);
+    if (min..=max).contains(&v) {
+        Ok(v)
+    } else {
+        Err(anyhow!(
+            "配置项 {key} 的值 {v} 无效，应为 {min} 到 {max} 之间的整数"
+        ))
+    }
 }
 
 /// Sign-in limits an operator may tune; every value is checked against a sane range.
@@ -85,16 +137,7 @@ pub struct SignInLimits {
 
 impl SignInLimits {
     fn from_file(file: &FileConfig) -> anyhow::Result<SignInLimits> {
-        let pick = |key: &str, value: Option<i64>, default: i64, min: i64, max: i64| {
-            let v = value.unwrap_or(default);
-            if (min..=max).contains(&v) {
-                Ok(v)
-            } else {
-                Err(anyhow!(
-                    "配置项 {key} 的值 {v} 无效，应为 {min} 到 {max} 之间的整数"
-                ))
-            }
-        };
+        let pick = in_range;
         let limits = SignInLimits {
             lock_after: pick("lock_after", file.lock_after, 5, 1, 100)?,
             lock_minutes: pick("lock_minutes", file.lock_minutes, 15, 1, 1440)?,
@@ -153,6 +196,7 @@ pub struct Config {
     pub tls_names: Vec<String>,
     pub oidc: Option<onetrip_app::oidc::OidcConfig>,
     pub limits: SignInLimits,
+    pub cases: CaseDuties,
 }
 
 impl fmt::Debug for Config {
@@ -169,6 +213,7 @@ impl fmt::Debug for Config {
             .field("tls_key", &self.tls_key)
             .field("oidc", &self.oidc)
             .field("limits", &self.limits)
+            .field("cases", &self.cases)
             .finish()
     }
 }
@@ -186,6 +231,7 @@ impl CommonArgs {
             None => FileConfig::default(),
         };
         let limits = SignInLimits::from_file(&file)?;
+        let cases = CaseDuties::from_file(&file)?;
         let listen_raw = self
             .listen
             .clone()
@@ -252,6 +298,7 @@ impl CommonArgs {
         };
         Ok(Config {
             limits,
+            cases,
             oidc,
             listen,
             data_dir,
@@ -318,10 +365,11 @@ impl Config {
     /// The use cases over the store, with the system clock and the keys opened.
     pub async fn open_app(&self, store: &SharedStore, demo: bool) -> anyhow::Result<App> {
         let security = self.open_security(store, demo).await?;
-        Ok(App::new(
+        Ok(App::on_node(
             store.clone(),
             std::sync::Arc::new(SystemClock),
             security,
+            self.cases.node,
         ))
     }
 }

@@ -76,5 +76,14 @@ pub async fn run(common: CommonArgs) -> anyhow::Result<()> {
             onetrip_app::demo::DEMO_PASSWORD
         );
     }
+    let (staff, delegations, cases) = app
+        .seed_demo_hall()
+        .await
+        .map_err(|e| anyhow!("{}", e.message(Lang::ZhHans)))?;
+    if staff + delegations + cases > 0 {
+        println!(
+            "已布置演示大厅：各局和乡镇 {staff} 名工作人员，{delegations} 项委托受理，{cases} 件各种状态的办件"
+        );
+    }
     Ok(())
 }

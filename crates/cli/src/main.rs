@@ -4,9 +4,11 @@ mod audit;
 mod backup;
 mod bench;
 mod bench_auth;
+mod calendar;
 mod catalog;
 mod config;
 mod demo;
+mod journal;
 mod keys;
 mod serve;
 mod tls;
@@ -60,6 +62,12 @@ enum Command {
     /// Verify the security audit log's hash chain.
     #[command(subcommand)]
     Audit(audit::Command),
+    /// Import or list the working calendar that time limits are counted on.
+    #[command(subcommand)]
+    Calendar(calendar::Command),
+    /// Verify the case journal, or sign a checkpoint of it.
+    #[command(subcommand)]
+    Journal(journal::Command),
     /// Write a consistent copy of the database (safe while the server runs).
     Backup(backup::BackupArgs),
     /// Restore a backup into a new data directory or an empty PostgreSQL database.
@@ -96,6 +104,8 @@ fn main() -> ExitCode {
             Command::Keys(cmd) => keys::run(cmd).await,
             Command::BenchAuth(args) => bench_auth::run(args).await,
             Command::Audit(cmd) => audit::run(cmd).await,
+            Command::Calendar(cmd) => calendar::run(cmd).await,
+            Command::Journal(cmd) => journal::run(cmd).await,
             Command::Backup(args) => backup::backup(args).await,
             Command::Restore(args) => backup::restore(args).await,
         }

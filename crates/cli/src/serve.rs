@@ -64,7 +64,20 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         if made > 0 {
             tracing::info!(accounts = made, "created the demo accounts");
         }
+        let (staff, delegations, cases) = app
+            .seed_demo_hall()
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.message(Lang::ZhHans)))?;
+        if staff + delegations + cases > 0 {
+            tracing::info!(staff, delegations, cases, "set up the demo hall");
+        }
     }
+    let years = app
+        .load_calendar()
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message(Lang::ZhHans)))?;
+    tracing::info!(?years, "working calendar loaded");
+    app.spawn_duties(cfg.cases.sweep_every, cfg.cases.checkpoint_every);
     let synonyms_file = cfg.data_dir.join("synonyms.toml");
     let synonyms = match std::fs::read_to_string(&synonyms_file) {
         Ok(text) => text,

@@ -34,6 +34,12 @@ pub enum AuditEvent {
     AssuranceRaised,
     /// Staff found an applicant by document or phone number.
     PersonLookedUp,
+    /// A working calendar year was imported.
+    CalendarImported,
+    /// Staff outside a case's flow (a supervisor) opened it.
+    CaseViewed,
+    /// A journal checkpoint was signed.
+    JournalCheckpointed,
 }
 
 impl AuditEvent {
@@ -62,6 +68,9 @@ impl AuditEvent {
         AuditEvent::RepresentationRevoked,
         AuditEvent::AssuranceRaised,
         AuditEvent::PersonLookedUp,
+        AuditEvent::CalendarImported,
+        AuditEvent::CaseViewed,
+        AuditEvent::JournalCheckpointed,
     ];
 
     pub fn key(self) -> &'static str {
@@ -90,6 +99,9 @@ impl AuditEvent {
             AuditEvent::RepresentationRevoked => "representation_revoked",
             AuditEvent::AssuranceRaised => "assurance_raised",
             AuditEvent::PersonLookedUp => "person_looked_up",
+            AuditEvent::CalendarImported => "calendar_imported",
+            AuditEvent::CaseViewed => "case_viewed",
+            AuditEvent::JournalCheckpointed => "journal_checkpointed",
         }
     }
 

@@ -31,6 +31,13 @@ impl ManualClock {
         ManualClock(std::sync::Mutex::new(start))
     }
 
+    /// Sets the time.
+    pub fn set(&self, to: DateTime<Utc>) {
+        if let Ok(mut t) = self.0.lock() {
+            *t = to;
+        }
+    }
+
     /// Moves time forward (or back, with a negative duration).
     pub fn advance(&self, by: chrono::Duration) {
         if let Ok(mut t) = self.0.lock() {

@@ -138,6 +138,8 @@ pub struct TaskQuery {
     pub states: Vec<String>,
     pub claimed_by: Option<String>,
     pub escalated_only: bool,
+    /// Only tasks due before this day (and not yet escalated).
+    pub overdue_on: Option<NaiveDate>,
     pub limit: usize,
 }
 

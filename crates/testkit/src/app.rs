@@ -19,6 +19,7 @@ pub struct TestApp {
     /// The single sign-on provider the app trusts.
     pub provider: oidc::Provider,
     pub backend: Backend,
+    app: App,
     _dir: tempfile::TempDir,
 }
 
@@ -50,11 +51,7 @@ impl TestApp {
 
     /// The use cases over the app's store, clock and keys (as the CLI reaches them).
     pub fn app(&self) -> App {
-        App::new(
-            self.store.clone(),
-            self.clock.clone(),
-            self.security.clone(),
-        )
+        self.app.clone()
     }
 
     /// Creates a staff account at the console (password `onetrip-demo-2026`, no second
@@ -65,12 +62,25 @@ impl TestApp {
         organization: &str,
         grant: Option<(onetrip_domain::access::Role, &str)>,
     ) -> anyhow::Result<String> {
+        let grants: Vec<_> = grant.into_iter().collect();
+        self.create_staff(login, organization, &grants, true).await
+    }
+
+    /// A staff account made at the console with these grants, its password change due or
+    /// not.
+    async fn create_staff(
+        &self,
+        login: &str,
+        organization: &str,
+        grants: &[(onetrip_domain::access::Role, &str)],
+        must_change_password: bool,
+    ) -> anyhow::Result<String> {
         let app = self.app();
         let admin = app.staff();
         let console = onetrip_app::staff::Actor::console("test", "console");
         let say = |e: Error| anyhow!("{}", e.message(Lang::ZhHans));
         let account = admin
-            .create(
+            .create_with(
                 &console,
                 &onetrip_app::staff::NewStaff {
                     login: login.into(),
@@ -78,12 +88,13 @@ impl TestApp {
                     organization: organization.into(),
                     password: onetrip_app::demo::DEMO_PASSWORD.into(),
                 },
+                must_change_password,
             )
             .await
             .map_err(say)?;
-        if let Some((role, division)) = grant {
+        for (role, division) in grants {
             let grant = onetrip_domain::access::Grant {
-                role,
+                role: *role,
                 division: onetrip_domain::DivisionCode::parse(division)?,
                 matters: Vec::new(),
                 unmask: false,
@@ -94,6 +105,37 @@ impl TestApp {
                 .map_err(say)?;
         }
         Ok(account.id)
+    }
+
+    /// Creates a staff account ready to sign in (password `onetrip-demo-2026`, a second
+    /// factor enrolled, no password change due) holding these grants; returns its id.
+    pub async fn add_desk(
+        &self,
+        login: &str,
+        organization: &str,
+        grants: &[(onetrip_domain::access::Role, &str)],
+    ) -> anyhow::Result<String> {
+        let id = self
+            .create_staff(login, organization, grants, false)
+            .await?;
+        let secret = onetrip_domain::auth::TotpSecret::from_bytes(
+            onetrip_vault::random_bytes::<20>()?.to_vec(),
+        );
+        let sealed = self
+            .security
+            .cipher
+            .seal("account.totp", &secret.to_base32())?;
+        let record = onetrip_domain::audit::AuditRecord {
+            at: chrono::Utc::now(),
+            actor: Some("console".into()),
+            source: "test".into(),
+            event: onetrip_domain::audit::AuditEvent::SecondFactorEnrolled,
+            object: Some(id.clone()),
+            outcome: onetrip_domain::audit::Outcome::Success,
+            detail: String::new(),
+        };
+        self.store.set_totp(&id, Some(sealed), record).await?;
+        Ok(id)
     }
 
     /// The current TOTP code of a staff account, as its phone would show it.
@@ -197,7 +239,10 @@ pub async fn spawn_app_with(
     app.seed_demo()
         .await
         .map_err(|e| anyhow!("demo accounts: {}", e.message(Lang::ZhHans)))?;
-    let state = onetrip_web::AppState::start(app, config).await?;
+    app.load_calendar()
+        .await
+        .map_err(|e| anyhow!("calendar: {}", e.message(Lang::ZhHans)))?;
+    let state = onetrip_web::AppState::start(app.clone(), config).await?;
     tokio::spawn(async move {
         let _ = axum_serve(listener, onetrip_web::router(state)).await;
     });
@@ -212,6 +257,7 @@ pub async fn spawn_app_with(
         security,
         provider,
         backend,
+        app,
         _dir: dir,
     })
 }

@@ -9,6 +9,7 @@ mod agency;
 mod answer;
 mod audit;
 pub mod auth;
+mod cases;
 mod catalog;
 mod error;
 mod extract;

@@ -431,3 +431,12 @@ mod matrix;
 
 #[path = "http/agency.rs"]
 mod agency;
+
+#[path = "http/cases.rs"]
+mod cases;
+
+#[path = "http/case_scope.rs"]
+mod case_scope;
+
+#[path = "http/case_pages.rs"]
+mod case_pages;

@@ -335,6 +335,8 @@ impl Engine<'_> {
 
     /// Takes an open task.
     pub fn claim(&self, tasks: &mut [Task], id: &str, actor: &str) -> Result<(), FlowError> {
+        let step = Self::find(tasks, id)?.step.clone();
+        self.check_distinct(tasks, &step, actor)?;
         let task = Self::find(tasks, id)?;
         if task.state != TaskState::Open {
             return Err(FlowError::NotOpen);
@@ -541,6 +543,7 @@ impl Engine<'_> {
         if main.state != TaskState::Claimed || main.claimed_by.as_deref() != Some(actor) {
             return Err(FlowError::NotClaimedByYou);
         }
+        self.check_distinct(tasks, &main.step, colleague)?;
         let mut co = self.new_task(self.step(&main.step)?, main.round, new_id())?;
         co.state = TaskState::Claimed;
         co.claimed_by = Some(colleague.to_string());
@@ -560,6 +563,8 @@ impl Engine<'_> {
         if colleague == actor {
             return Err(FlowError::ToSelf);
         }
+        let step = Self::find(tasks, id)?.step.clone();
+        self.check_distinct(tasks, &step, colleague)?;
         let task = Self::find(tasks, id)?;
         if task.state != TaskState::Claimed || task.claimed_by.as_deref() != Some(actor) {
             return Err(FlowError::NotClaimedByYou);

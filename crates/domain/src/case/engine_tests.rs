@@ -201,10 +201,26 @@ fn steps_marked_distinct_need_different_people() {
     let review = run.task_of("review");
     assert_eq!(
         run.tasks.iter().find(|t| t.id == review).unwrap().state,
-        TaskState::Claimed
+        TaskState::Open,
+        "refused at the claim: nobody holds a task they may not decide"
     );
-    run.with(|e, t, _| e.hand_over(t, &review, "wu", "chen"))
-        .unwrap();
+    run.with(|e, t, _| e.claim(t, &review, "chen")).unwrap();
+    let err = run
+        .with(|e, t, _| e.hand_over(t, &review, "chen", "wu"))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        FlowError::SamePerson("入户调查".into()),
+        "nor handed to them"
+    );
+    let err = run
+        .with(|e, t, ids| e.add_cosigner(t, &review, "chen", "wu", ids))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        FlowError::SamePerson("入户调查".into()),
+        "nor co-signed by them"
+    );
     run.with(|e, t, ids| e.decide(t, &review, "chen", Decision::Pass, ids))
         .unwrap();
     assert_eq!(run.live(), [("approve".into(), TaskState::Open)]);

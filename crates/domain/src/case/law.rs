@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// China Standard Time, in which days are counted (UTC+8, no daylight saving since 1991).
-fn china(t: DateTime<Utc>) -> chrono::NaiveDateTime {
+pub fn china(t: DateTime<Utc>) -> chrono::NaiveDateTime {
     (t + chrono::Duration::hours(8)).naive_utc()
 }
 

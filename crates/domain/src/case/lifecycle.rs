@@ -5,7 +5,7 @@
 //! did, for the journal.
 
 use super::engine::{Engine, FlowError, Outcome, Task};
-use super::intake::{FormData, Intake};
+use super::intake::{FormData, Intake, MaterialsPresented};
 use super::law::{Limit, Pause};
 use super::CaseState;
 use crate::calendar::WorkingCalendar;
@@ -94,6 +94,9 @@ pub struct CaseDoc {
     pub accepted_on: Option<NaiveDate>,
     /// The latest check of what was submitted.
     pub intake: Intake,
+    /// How each material was presented, by id.
+    #[serde(default)]
+    pub presented: MaterialsPresented,
     /// Complete notices given.
     #[serde(default)]
     pub notices: u32,
@@ -208,6 +211,7 @@ impl CaseDoc {
             received_on,
             accepted_on: None,
             intake,
+            presented: MaterialsPresented::new(),
             notices: 0,
             refusal: None,
             tasks: Vec::new(),
@@ -400,7 +404,7 @@ impl CaseDoc {
         }
         self.state = CaseState::Refused;
         self.refusal = Some(reason.trim().to_string());
-        Ok(self.moved("refuse", before, None, String::new()))
+        Ok(self.moved("refuse", before, None, reason.trim().to_string()))
     }
 
     /// Gives the one complete notice of everything missing.
@@ -417,11 +421,13 @@ impl CaseDoc {
         &mut self,
         received_on: NaiveDate,
         intake: Intake,
+        presented: MaterialsPresented,
     ) -> Result<Transition, CaseError> {
         let before = self.expect(&[CaseState::Incomplete, CaseState::Submitted])?;
         self.state = CaseState::Submitted;
         self.received_on = received_on;
         self.intake = intake;
+        self.presented = presented;
         Ok(self.moved("resubmitted", before, None, String::new()))
     }
 

@@ -141,13 +141,12 @@ fn a_case_runs_from_acceptance_to_delivery() {
     doc.decide(&ctx, &handle, "wu", Decision::Pass, &mut ids)
         .unwrap();
     let approve = live_task(&doc, "approve");
-    doc.claim(&ctx, &approve, "wu").unwrap();
-    let same = doc.decide(&ctx, &approve, "wu", Decision::Pass, &mut ids);
+    let same = doc.claim(&ctx, &approve, "wu");
     assert!(matches!(
         same,
         Err(CaseError::Flow(FlowError::SamePerson(_)))
     ));
-    doc.hand_over(&ctx, &approve, "wu", "li").unwrap();
+    doc.claim(&ctx, &approve, "li").unwrap();
     let t = doc
         .decide(&ctx, &approve, "li", Decision::Pass, &mut ids)
         .unwrap();
@@ -190,7 +189,8 @@ fn an_incomplete_application_gets_one_notice_not_an_acceptance() {
         ("id_card", Presented::Original),
         ("income_proof", Presented::Original),
     ]);
-    doc.resubmitted(d("2026-03-05"), again).unwrap();
+    doc.resubmitted(d("2026-03-05"), again, MaterialsPresented::new())
+        .unwrap();
     assert_eq!(
         (doc.state, doc.received_on),
         (CaseState::Submitted, d("2026-03-05"))

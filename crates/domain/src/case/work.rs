@@ -34,8 +34,9 @@ impl CaseDoc {
             return Err(CaseError::ReasonRequired);
         }
         let outcome = self.with_engine(ctx, |e, tasks| e.decide(tasks, task, by, decision, ids))?;
+        let note = reason.clone().unwrap_or_default();
         self.follow(outcome, ctx, reason);
-        Ok(self.moved(action, before, Some(task), String::new()))
+        Ok(self.moved(action, before, Some(task), note))
     }
 
     /// The applicant corrected what was asked: the clock resumes with the days that remained.
@@ -65,13 +66,14 @@ impl CaseDoc {
         let r = reason.clone();
         let outcome =
             self.with_engine(ctx, |e, tasks| e.external(tasks, task, by, pass, r, ids))?;
+        let note = reason.clone().unwrap_or_default();
         self.follow(outcome, ctx, reason);
         let action = if pass {
             "external_pass"
         } else {
             "external_deny"
         };
-        Ok(self.moved(action, before, Some(task), String::new()))
+        Ok(self.moved(action, before, Some(task), note))
     }
 
     /// Back to an earlier step.

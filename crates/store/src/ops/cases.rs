@@ -329,10 +329,15 @@ impl<E: Executor> CaseStore for SqlStore<E> {
             }
             if let Some(holder) = &q.claimed_by {
                 sql += &format!(" AND t.claimed_by = ${next}");
+                next += 1;
                 args.push(holder.into());
             }
             if q.escalated_only {
                 sql += " AND t.escalated = TRUE";
+            }
+            if let Some(day) = q.overdue_on {
+                sql += &format!(" AND t.due_on < ${next} AND t.escalated = FALSE");
+                args.push(day.into());
             }
             sql += &format!(
                 " ORDER BY t.due_on, t.opened_on LIMIT {}",

@@ -110,6 +110,62 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/representations", "AcceptApplication"),
     ("GET", "/api/v1/me/representations", "signed_in"),
     ("DELETE", "/api/v1/representations/{id}", "signed_in"),
+    ("GET", "/window", "AcceptApplication"),
+    ("POST", "/window/person", "AcceptApplication"),
+    ("POST", "/window/register", "AcceptApplication"),
+    ("GET", "/window/new", "AcceptApplication"),
+    ("POST", "/window/new", "AcceptApplication"),
+    ("GET", "/inbox", "any_staff"),
+    ("GET", "/supervision", "Supervise"),
+    ("GET", "/cases/{id}", "any_staff"),
+    ("GET", "/cases/{id}/notice", "AcceptApplication"),
+    ("GET", "/cases/{id}/decision", "any_staff"),
+    ("GET", "/cases/{id}/resubmit", "AcceptApplication"),
+    ("POST", "/cases/{id}/resubmit", "AcceptApplication"),
+    ("POST", "/cases/{id}/accept", "AcceptApplication"),
+    ("POST", "/cases/{id}/refuse", "AcceptApplication"),
+    ("POST", "/cases/{id}/notice", "AcceptApplication"),
+    ("POST", "/cases/{id}/supplied", "AcceptApplication"),
+    ("POST", "/cases/{id}/corrected", "AcceptApplication"),
+    ("POST", "/cases/{id}/conclude", "AcceptApplication"),
+    ("POST", "/cases/{id}/deliver", "AcceptApplication"),
+    ("POST", "/cases/{id}/special", "any_staff"),
+    ("POST", "/cases/{id}/tasks/{task}/claim", "any_staff"),
+    ("POST", "/cases/{id}/tasks/{task}/decide", "any_staff"),
+    ("POST", "/cases/{id}/tasks/{task}/move", "any_staff"),
+    ("POST", "/cases/{id}/tasks/{task}/external", "any_staff"),
+    ("POST", "/api/v1/applications", "AcceptApplication"),
+    ("GET", "/api/v1/window/matters", "AcceptApplication"),
+    ("POST", "/api/v1/people", "AcceptApplication"),
+    ("GET", "/api/v1/cases/{id}", "any_staff"),
+    ("GET", "/api/v1/cases/{id}/journal", "any_staff"),
+    ("POST", "/api/v1/cases/{id}/accept", "AcceptApplication"),
+    ("POST", "/api/v1/cases/{id}/refuse", "AcceptApplication"),
+    ("POST", "/api/v1/cases/{id}/notice", "AcceptApplication"),
+    (
+        "POST",
+        "/api/v1/cases/{id}/resubmission",
+        "AcceptApplication",
+    ),
+    ("POST", "/api/v1/cases/{id}/corrected", "AcceptApplication"),
+    ("POST", "/api/v1/cases/{id}/supplied", "AcceptApplication"),
+    ("GET", "/api/v1/inbox", "any_staff"),
+    ("POST", "/api/v1/cases/{id}/tasks/{task}/claim", "any_staff"),
+    (
+        "POST",
+        "/api/v1/cases/{id}/tasks/{task}/decision",
+        "any_staff",
+    ),
+    ("POST", "/api/v1/cases/{id}/tasks/{task}/move", "any_staff"),
+    (
+        "POST",
+        "/api/v1/cases/{id}/tasks/{task}/external",
+        "any_staff",
+    ),
+    ("POST", "/api/v1/cases/{id}/special-procedure", "any_staff"),
+    ("POST", "/api/v1/cases/{id}/conclude", "AcceptApplication"),
+    ("POST", "/api/v1/cases/{id}/delivery", "AcceptApplication"),
+    ("GET", "/api/v1/supervision", "Supervise"),
     ("GET", "/api/openapi.json", "public"),
     ("GET", "/healthz", "public"),
     ("GET", "/readyz", "public"),
@@ -166,7 +222,8 @@ async fn every_cell_of_the_permission_matrix_holds() {
             let concrete = path
                 .replace("{base_code}", "000105002000")
                 .replace("{code}", "11331199MB1A001006000105001000")
-                .replace("{id}", "00000000-0000-0000-0000-000000000000");
+                .replace("{id}", "00000000-0000-0000-0000-000000000000")
+                .replace("{task}", "00000000-0000-0000-0000-000000000001");
             let api = concrete.starts_with("/api/");
             let send = |client: &Client, csrf: Option<String>| {
                 let mut req = client.request(method.parse().unwrap(), app.url(&concrete));

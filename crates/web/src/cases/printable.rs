@@ -1,0 +1,69 @@
+//! Printable A4 pages: the complete notice (一次性告知书) naming everything missing at
+//! once, and the decision document of a concluded case, ready for the e-seal.
+
+use crate::error::Answer;
+use crate::page::{render, Chrome};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::header::CACHE_CONTROL;
+use axum::response::IntoResponse;
+use axum::Extension;
+use onetrip_app::cases::CaseView;
+use onetrip_app::Signed;
+
+#[derive(Template)]
+#[template(path = "case_notice.html")]
+struct NoticePage<'a> {
+    c: &'a Chrome,
+    case: CaseView,
+    place: String,
+    today: chrono::NaiveDate,
+}
+
+#[derive(Template)]
+#[template(path = "case_decision.html")]
+struct DecisionPage<'a> {
+    c: &'a Chrome,
+    case: CaseView,
+}
+
+/// The complete notice of a case.
+pub async fn notice(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    c: Chrome,
+) -> Answer {
+    let mut case = state.case_view(&signed, &id).await?;
+    for g in &mut case.gaps {
+        g.localize(c.lang);
+    }
+    let place = state.workplace(&signed).await?.unwrap_or_default();
+    let html = render(&NoticePage {
+        c: &c,
+        case,
+        place,
+        today: state.clock.today(),
+    })?;
+    Ok(([(CACHE_CONTROL, "no-store")], html).into_response())
+}
+
+/// The decision document of a concluded case.
+pub async fn decision(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    c: Chrome,
+) -> Answer {
+    let case = state.case_view(&signed, &id).await?;
+    if case.document.conclusion.is_none() {
+        return Err(onetrip_app::Error::conflict(
+            "state",
+            onetrip_domain::message::Message::new("case-not-concluded"),
+        )
+        .into());
+    }
+    let html = render(&DecisionPage { c: &c, case })?;
+    Ok(([(CACHE_CONTROL, "no-store")], html).into_response())
+}
