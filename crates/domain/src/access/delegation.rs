@@ -30,9 +30,12 @@ pub struct Acceptance<'a> {
     pub division: &'a str,
 }
 
-/// Whether a clerk of `organization` holding `grants` may accept this application: the
-/// window-clerk role over the division (and matter), and either the clerk works for the
-/// department itself or the department delegated the matter to the clerk's place.
+/// Whether a clerk of `organization` holding `grants` may accept this application. A clerk
+/// of the department itself needs the window-clerk role over the implementation's
+/// division (and matter). A clerk of a place the department delegated the matter to needs
+/// the role for the matter at that place, whatever division the grant names: the
+/// delegation is the department's word that its matter is accepted there, as a township
+/// hall's windows accept county matters (一窗通办).
 pub fn may_accept(
     organization: &str,
     grants: &[Grant],
@@ -40,22 +43,32 @@ pub fn may_accept(
     what: Acceptance<'_>,
     divisions: &BTreeMap<String, Division>,
 ) -> Result<(), Denied> {
-    check(
-        grants,
-        Permission::AcceptApplication,
-        Scope {
-            division: what.division,
-            matter: Some(what.matter),
-        },
-        divisions,
-    )?;
-    let own = organization == what.department;
+    if organization == what.department {
+        return check(
+            grants,
+            Permission::AcceptApplication,
+            Scope {
+                division: what.division,
+                matter: Some(what.matter),
+            },
+            divisions,
+        );
+    }
+    let mut clerk = grants
+        .iter()
+        .filter(|g| g.role.permission() == Permission::AcceptApplication)
+        .peekable();
+    if clerk.peek().is_none() {
+        return Err(Denied::NoRole);
+    }
+    let for_matter =
+        clerk.any(|g| g.matters.is_empty() || g.matters.iter().any(|m| m == what.matter));
     let delegated = delegations.iter().any(|d| {
         d.department == what.department
             && d.place == organization
             && (d.matters.is_empty() || d.matters.iter().any(|m| m == what.matter))
     });
-    if own || delegated {
+    if for_matter && delegated {
         Ok(())
     } else {
         Err(Denied::OutOfScope)
@@ -146,6 +159,44 @@ mod tests {
         assert_eq!(
             may_accept(CENTRE, &handler, &whole, what("000105002000"), &d),
             Err(Denied::NoRole)
+        );
+    }
+
+    #[test]
+    fn a_township_hall_accepts_a_county_matter_delegated_to_it_and_nothing_else() {
+        let d = divisions();
+        let township = "331199101-centre";
+        let clerk = vec![Grant {
+            division: crate::DivisionCode::parse("331199101").unwrap(),
+            ..clerk()[0].clone()
+        }];
+        let to_township = vec![Delegation {
+            department: CIVIL.into(),
+            place: township.into(),
+            matters: vec!["000105004000".into()],
+        }];
+        assert_eq!(
+            may_accept(township, &clerk, &to_township, what("000105004000"), &d),
+            Ok(())
+        );
+        assert_eq!(
+            may_accept(township, &clerk, &to_township, what("000105002000"), &d),
+            Err(Denied::OutOfScope),
+            "a matter not delegated"
+        );
+        assert_eq!(
+            may_accept(CENTRE, &clerk, &to_township, what("000105004000"), &d),
+            Err(Denied::OutOfScope),
+            "delegated to another place"
+        );
+        let limited = vec![Grant {
+            matters: vec!["000105001000".into()],
+            ..clerk[0].clone()
+        }];
+        assert_eq!(
+            may_accept(township, &limited, &to_township, what("000105004000"), &d),
+            Err(Denied::OutOfScope),
+            "the clerk's grant names other matters"
         );
     }
 }

@@ -168,7 +168,19 @@ fn acceptance_opens_the_parallel_steps_and_the_join_waits_for_both() {
     );
     let check = run.task_of("check");
     let out = run
-        .with(|e, t, ids| e.external(t, &check, "civil-system", true, None, ids))
+        .with(|e, t, ids| {
+            e.external(
+                t,
+                &check,
+                "civil-system",
+                crate::case::External {
+                    pass: true,
+                    document: "民审〔2026〕12号",
+                    reason: None,
+                },
+                ids,
+            )
+        })
         .unwrap();
     assert_eq!(out, Outcome::Continues);
     assert_eq!(run.live(), [("review".into(), TaskState::Open)]);

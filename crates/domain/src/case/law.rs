@@ -105,6 +105,10 @@ pub struct Limit {
     /// The year whose calendar the count needed and did not have.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unknown_year: Option<i32>,
+    /// While the last day is unknown: the count to make once the calendar knows the year
+    /// (the event's day, and the days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<(NaiveDate, u32)>,
 }
 
 impl Limit {
@@ -125,7 +129,16 @@ impl Limit {
             paused: None,
             natural,
             unknown_year: ends.err().map(|y| y.0),
+            pending: ends.is_err().then_some((from, days)),
         }
+    }
+
+    /// The limit counted again, if its last day was unknown and the calendar now knows the
+    /// year; `None` when nothing changes.
+    pub fn settle(&self, cal: &WorkingCalendar) -> Option<Limit> {
+        let (from, days) = self.pending?;
+        let again = Limit::start_in(from, days, self.natural, cal);
+        (again.ends.is_some()).then_some(again)
     }
 
     /// Days after `day` up to the last day, in the limit's unit.
@@ -214,8 +227,35 @@ impl Urgency {
 
 #[cfg(test)]
 mod tests {
+
     use super::*;
     use crate::calendar::{parse_calendar, WorkingCalendar, SHIPPED};
+
+    #[test]
+    fn a_limit_in_a_year_without_a_calendar_is_flagged_then_counted_once_the_year_is_known() {
+        let shipped = parse_calendar(SHIPPED).unwrap();
+        let cal2026 = WorkingCalendar::new(&shipped);
+        let from = NaiveDate::from_ymd_opt(2026, 12, 20).unwrap();
+        let flagged = Limit::start(from, 20, &cal2026);
+        assert_eq!(flagged.ends, None, "never guessed");
+        assert_eq!(flagged.unknown_year, Some(2027));
+        let mut years = shipped.clone();
+        years.push(crate::calendar::CalendarYear {
+            year: 2027,
+            notice: "test".into(),
+            holidays: Vec::new(),
+            workdays: Vec::new(),
+        });
+        let known = WorkingCalendar::new(&years);
+        let settled = flagged.settle(&known).unwrap();
+        assert_eq!(
+            settled.ends,
+            NaiveDate::from_ymd_opt(2027, 1, 15),
+            "20 working days (this test's 2027 has no holidays)"
+        );
+        assert_eq!(settled.unknown_year, None);
+        assert_eq!(settled.settle(&known), None, "a known limit stays as it is");
+    }
 
     fn cal() -> WorkingCalendar {
         WorkingCalendar::new(&parse_calendar(SHIPPED).unwrap())

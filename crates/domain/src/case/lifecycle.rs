@@ -23,6 +23,17 @@ pub struct Deficiency {
     pub due: NaiveDate,
 }
 
+/// The later check a signed commitment promised (告知承诺制的事后核查).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitmentCheck {
+    pub on: NaiveDate,
+    pub by: String,
+    /// Whether what the applicant committed to was true.
+    pub truthful: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
 /// What the back office decided.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verdict {
@@ -114,6 +125,8 @@ pub struct CaseDoc {
     /// Materials replaced by a signed commitment, flagged for the check it promises.
     #[serde(default)]
     pub commitments: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitment_check: Option<CommitmentCheck>,
     /// What the applicant was asked to correct.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correction: Option<String>,
@@ -143,6 +156,10 @@ pub enum CaseError {
     DueInPast,
     #[error("需要说明理由")]
     ReasonRequired,
+    #[error("需要填写外部系统的决定文书编号")]
+    DocumentRequired,
+    #[error("这件办件没有待核查的承诺")]
+    NothingToCheck,
     #[error(transparent)]
     Flow(#[from] FlowError),
 }
@@ -158,6 +175,8 @@ impl Explain for CaseError {
             CaseError::DueTooLate(d) => Message::new("case-due-too-late").text("date", d),
             CaseError::DueInPast => Message::new("case-due-in-past"),
             CaseError::ReasonRequired => Message::new("case-reason-required"),
+            CaseError::DocumentRequired => Message::new("case-document-required"),
+            CaseError::NothingToCheck => Message::new("case-nothing-to-check"),
             CaseError::Flow(e) => e.explain(),
         }
     }
@@ -219,6 +238,7 @@ impl CaseDoc {
             legal: None,
             deficiency: None,
             commitments: Vec::new(),
+            commitment_check: None,
             correction: None,
             special: None,
             verdict: None,

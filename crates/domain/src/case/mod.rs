@@ -1,12 +1,15 @@
 //! Applications and cases: what is submitted once, the handling of each matter in it, the
 //! law's clock over it, and the flow engine that moves it through the back office.
 
+pub mod consent;
 pub mod engine;
 pub mod intake;
 pub mod journal;
 pub mod law;
 pub mod lifecycle;
+mod task;
 mod work;
+pub use work::External;
 
 pub use engine::{Decision, Engine, FlowError, Outcome, Task, TaskState, Verdict};
 pub use intake::{FormData, Gap, Intake, MaterialsPresented, Presented};

@@ -4,8 +4,18 @@
 
 use super::engine::Decision;
 use super::law::Pause;
-use super::lifecycle::{CaseDoc, CaseError, Ctx, Transition};
+use super::lifecycle::{CaseDoc, CaseError, CommitmentCheck, Ctx, Transition};
 use super::CaseState;
+
+/// An external step's result as entered.
+#[derive(Debug, Clone, Copy)]
+pub struct External<'a> {
+    pub pass: bool,
+    /// The decision document's number in the department's own system.
+    pub document: &'a str,
+    /// Why it was denied.
+    pub reason: Option<&'a str>,
+}
 
 impl CaseDoc {
     /// A staff member takes a task.
@@ -52,21 +62,42 @@ impl CaseDoc {
         Ok(self.moved("corrected", before, None, String::new()))
     }
 
-    /// An external step's result.
+    /// An external step's result: the number of its decision document in the department's
+    /// own system always, and the reason of a denial.
     pub fn external(
         &mut self,
         ctx: &Ctx<'_>,
         task: &str,
         by: &str,
-        pass: bool,
-        reason: Option<String>,
+        result: External<'_>,
         ids: &mut dyn FnMut() -> String,
     ) -> Result<Transition, CaseError> {
         let before = self.expect(&[CaseState::InProgress])?;
-        let r = reason.clone();
+        let External {
+            pass,
+            document,
+            reason,
+        } = result;
+        let document = document.trim();
+        if document.is_empty() {
+            return Err(CaseError::DocumentRequired);
+        }
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        if !pass && reason.is_none() {
+            return Err(CaseError::ReasonRequired);
+        }
+        let checked = External {
+            pass,
+            document,
+            reason,
+        };
         let outcome =
-            self.with_engine(ctx, |e, tasks| e.external(tasks, task, by, pass, r, ids))?;
-        let note = reason.clone().unwrap_or_default();
+            self.with_engine(ctx, |e, tasks| e.external(tasks, task, by, checked, ids))?;
+        let reason = reason.map(str::to_string);
+        let note = match &reason {
+            Some(r) => format!("{document} {r}"),
+            None => document.to_string(),
+        };
         self.follow(outcome, ctx, reason);
         let action = if pass {
             "external_pass"
@@ -161,5 +192,90 @@ impl CaseDoc {
     pub fn escalate(&mut self, ctx: &Ctx<'_>) -> Vec<String> {
         self.with_engine(ctx, |e, tasks| Ok(e.escalate(tasks)))
             .unwrap_or_default()
+    }
+
+    /// Whether the check its commitments promised is still to be done: accepted, not
+    /// refused or terminated, with commitments and no check recorded.
+    pub fn commitment_pending(&self) -> bool {
+        !self.commitments.is_empty()
+            && self.commitment_check.is_none()
+            && matches!(
+                self.state,
+                CaseState::InProgress
+                    | CaseState::Correction
+                    | CaseState::Decided
+                    | CaseState::Concluded
+                    | CaseState::Delivered
+            )
+    }
+
+    /// Records the later check of the commitments; a false commitment needs a note of what
+    /// was found. The case's state does not change.
+    pub fn check_commitments(
+        &mut self,
+        today: chrono::NaiveDate,
+        by: &str,
+        truthful: bool,
+        note: &str,
+    ) -> Result<Transition, CaseError> {
+        if !self.commitment_pending() {
+            return Err(CaseError::NothingToCheck);
+        }
+        let note = note.trim();
+        if !truthful && note.is_empty() {
+            return Err(CaseError::ReasonRequired);
+        }
+        self.commitment_check = Some(CommitmentCheck {
+            on: today,
+            by: by.to_string(),
+            truthful,
+            note: note.to_string(),
+        });
+        let action = if truthful {
+            "commitment_confirmed"
+        } else {
+            "commitment_false"
+        };
+        Ok(self.moved(action, self.state, None, note.to_string()))
+    }
+
+    /// Whether a limit's last day waits for a year the calendar lacks.
+    pub fn limits_unknown(&self) -> bool {
+        [&self.promised, &self.legal]
+            .into_iter()
+            .flatten()
+            .chain(
+                self.tasks
+                    .iter()
+                    .filter(|t| t.state.is_live())
+                    .map(|t| &t.limit),
+            )
+            .any(|l| l.pending.is_some())
+    }
+
+    /// Counts again the limits whose last day was unknown (the calendar lacked a year it
+    /// now has). The case's state does not change; `WrongState` when nothing could be
+    /// counted.
+    pub fn settle_limits(
+        &mut self,
+        cal: &crate::calendar::WorkingCalendar,
+    ) -> Result<Transition, CaseError> {
+        let mut counted = 0;
+        for limit in [&mut self.promised, &mut self.legal].into_iter().flatten() {
+            if let Some(again) = limit.settle(cal) {
+                *limit = again;
+                counted += 1;
+            }
+        }
+        for t in self.tasks.iter_mut().filter(|t| t.state.is_live()) {
+            if let Some(again) = t.limit.settle(cal) {
+                t.limit = again;
+                counted += 1;
+            }
+        }
+        if counted == 0 {
+            return Err(CaseError::WrongState(self.state));
+        }
+        Ok(self.moved("limits_counted", self.state, None, counted.to_string()))
     }
 }
