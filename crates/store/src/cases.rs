@@ -163,6 +163,14 @@ pub struct CaseQuery {
     pub channels: Vec<String>,
     /// Only cases received on or before this day.
     pub received_until: Option<NaiveDate>,
+    /// Only cases whose deferred materials (容缺) were due before this day.
+    pub deficiency_before: Option<NaiveDate>,
+    /// Only cases due (promised limit) on or before this day.
+    pub due_until: Option<NaiveDate>,
+    /// Only cases whose commitments wait for their later check.
+    pub commitment_pending: bool,
+    /// Only cases with a limit whose last day waits for a year's calendar.
+    pub limits_unknown: bool,
     pub limit: usize,
 }
 

@@ -304,6 +304,10 @@ pub trait Store:
     + HealthStore
 {
     fn backend(&self) -> &'static str;
+    /// A counter this process raises whenever it changes who may do what (tokens, grants,
+    /// disabled accounts): what was read about a principal before a change is stale after
+    /// it. Other processes' changes are not counted here.
+    fn auth_generation(&self) -> u64;
 }
 
 /// A shared store handle.

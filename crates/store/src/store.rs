@@ -17,14 +17,24 @@ pub(crate) use run;
 
 pub(crate) struct SqlStore<E> {
     pub(crate) exec: E,
+    /// See [`Store::auth_generation`].
+    auth: std::sync::atomic::AtomicU64,
 }
 
 impl<E: Executor> SqlStore<E> {
     /// A store over `exec`, its database migrated.
     pub(crate) async fn migrated(exec: E) -> Result<Self, StoreError> {
-        let store = SqlStore { exec };
+        let store = SqlStore {
+            exec,
+            auth: std::sync::atomic::AtomicU64::new(0),
+        };
         migrations::migrate(&store).await?;
         Ok(store)
+    }
+
+    /// Marks principals read so far as stale (a token, grant or account changed).
+    pub(crate) fn auth_changed(&self) {
+        self.auth.fetch_add(1, std::sync::atomic::Ordering::Release);
     }
 
     /// Runs `op` in a transaction, durable before it returns.
@@ -36,6 +46,19 @@ impl<E: Executor> SqlStore<E> {
             + 'static,
     {
         self.exec.write(Box::new(op)).await
+    }
+
+    /// Like [`SqlStore::write`], for a change of who may do what.
+    pub(crate) async fn write_auth<T, F>(&self, op: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut dyn Conn) -> BoxFuture<'c, Result<T, StoreError>>
+            + Send
+            + 'static,
+    {
+        let done = self.write(op).await;
+        self.auth_changed();
+        done
     }
 
     /// Runs `op`, a read that may scan many rows.
@@ -78,5 +101,9 @@ impl<E: Executor> HealthStore for SqlStore<E> {
 impl<E: Executor> Store for SqlStore<E> {
     fn backend(&self) -> &'static str {
         self.exec.backend()
+    }
+
+    fn auth_generation(&self) -> u64 {
+        self.auth.load(std::sync::atomic::Ordering::Acquire)
     }
 }

@@ -33,6 +33,9 @@ CREATE TABLE cases (
     state TEXT NOT NULL,
     received_on DATE NOT NULL,
     due_on DATE,
+    deficiency_due DATE,
+    commitment_pending BOOLEAN NOT NULL DEFAULT FALSE,
+    limits_unknown BOOLEAN NOT NULL DEFAULT FALSE,
     version BIGINT NOT NULL,
     journal_seq BIGINT NOT NULL,
     journal_head TEXT NOT NULL,
@@ -45,6 +48,9 @@ CREATE INDEX cases_department_state ON cases (department, state);
 CREATE INDEX cases_state ON cases (state, received_on);
 CREATE INDEX cases_application ON cases (application_id);
 CREATE INDEX cases_updated ON cases (updated_at);
+CREATE INDEX cases_deficiency ON cases (deficiency_due) WHERE deficiency_due IS NOT NULL;
+CREATE INDEX cases_commitment ON cases (division) WHERE commitment_pending;
+CREATE INDEX cases_limits_unknown ON cases (updated_at) WHERE limits_unknown;
 CREATE TABLE task (
     id UUID PRIMARY KEY,
     case_id UUID NOT NULL REFERENCES cases (id),

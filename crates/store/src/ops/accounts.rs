@@ -278,7 +278,7 @@ impl<E: Executor> AccountStore for SqlStore<E> {
             hash.to_owned(),
             keep.map(str::to_owned),
         );
-        run!(self.write, |c| {
+        run!(self.write_auth, |c| {
             let sql = "UPDATE account SET password_hash = $1, password_changed_at = $2,
                 failed_logins = 0, slowed_until = NULL, must_change_password = $3
                 WHERE id = $4";
@@ -310,7 +310,7 @@ impl<E: Executor> AccountStore for SqlStore<E> {
         audit: AuditRecord,
     ) -> Result<(), StoreError> {
         let key = account_id.to_owned();
-        run!(self.write, |c| {
+        run!(self.write_auth, |c| {
             let sql = "UPDATE account SET totp_secret = $1, totp_last_step = NULL WHERE id = $2";
             let n = c
                 .execute(sql, &[sealed.as_deref().into(), id(&key)])
@@ -341,7 +341,7 @@ impl<E: Executor> AccountStore for SqlStore<E> {
         audit: AuditRecord,
     ) -> Result<(), StoreError> {
         let key = account_id.to_owned();
-        run!(self.write, |c| {
+        run!(self.write_auth, |c| {
             let sql = "UPDATE account SET assurance = $1 WHERE id = $2";
             let n = c.execute(sql, &[assurance.key().into(), id(&key)]).await?;
             changed(n, "account")?;
@@ -357,7 +357,7 @@ impl<E: Executor> AccountStore for SqlStore<E> {
         audit: AuditRecord,
     ) -> Result<(), StoreError> {
         let key = account_id.to_owned();
-        run!(self.write, |c| {
+        run!(self.write_auth, |c| {
             if disabled {
                 lock_security_admins(c).await?;
             }

@@ -59,7 +59,7 @@ impl<E: Executor> AgencyStore for SqlStore<E> {
             id: crate::new_id(),
             delegation: delegation.clone(),
         };
-        run!(self.write, |c| {
+        run!(self.write_auth, |c| {
             let d = &stored.delegation;
             let matters = serde_json::to_string(&d.matters)?;
             let sql = "INSERT INTO delegation (id, department_code, place_code, matters,
@@ -98,7 +98,7 @@ impl<E: Executor> AgencyStore for SqlStore<E> {
 
     async fn revoke_delegation(&self, key: &str, audit: AuditRecord) -> Result<(), StoreError> {
         let key = key.to_owned();
-        run!(self.write, |c| {
+        run!(self.write_auth, |c| {
             revoke(c, "delegation", &key, audit).await
         })
     }

@@ -125,14 +125,15 @@ async fn insert_case(
     c: &mut dyn Conn,
     app: &str,
     k: &NewCase,
+    doc: &str,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let sql = "INSERT INTO cases (id, number, application_id, implementation_code,
         implementation_version, base_code, department, division, channel, state, received_on,
-        due_on, version, journal_seq, journal_head, form, document, created_at, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1, $13, $14, $15, $16, $17,
-        $18)";
-    let doc = serde_json::to_string(&k.doc)?;
+        due_on, deficiency_due, commitment_pending, limits_unknown, version, journal_seq,
+        journal_head, form, document, created_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $17,
+        $18, $19, $20, $21)";
     let at = at.trunc_subsecs(6);
     let args = [
         id(&k.id),
@@ -147,10 +148,13 @@ async fn insert_case(
         k.doc.state.key().into(),
         k.doc.received_on.into(),
         k.due_on.into(),
+        k.doc.deficiency.as_ref().map(|d| d.due).into(),
+        k.doc.commitment_pending().into(),
+        k.doc.limits_unknown().into(),
         k.journal.seq.into(),
         (&k.hash).into(),
         (&k.form).into(),
-        json(&doc),
+        json(doc),
         at.into(),
         at.into(),
     ];
@@ -208,13 +212,18 @@ impl<E: Executor> CaseStore for SqlStore<E> {
         app: NewApplication,
         cases: Vec<NewCase>,
     ) -> Result<(String, bool), StoreError> {
+        // Serialized here, not on the single writer thread.
+        let docs = cases
+            .iter()
+            .map(|k| serde_json::to_string(&k.doc))
+            .collect::<Result<Vec<_>, _>>()?;
         run!(self.write, |c| {
             if let Some(id) = existing(c, &app).await? {
                 return Ok((id, true));
             }
             insert_application(c, &app).await?;
-            for k in &cases {
-                insert_case(c, &app.id, k, app.at).await?;
+            for (k, doc) in cases.iter().zip(&docs) {
+                insert_case(c, &app.id, k, doc, app.at).await?;
             }
             Ok((app.id.clone(), false))
         })
@@ -270,15 +279,19 @@ impl<E: Executor> CaseStore for SqlStore<E> {
     }
 
     async fn change_case(&self, k: CaseChange) -> Result<(), StoreError> {
+        let doc = serde_json::to_string(&k.doc)?;
         run!(self.write, |c| {
-            let doc = serde_json::to_string(&k.doc)?;
-            let sql = "UPDATE cases SET state = $1, received_on = $2, due_on = $3, document = $4,
-                form = COALESCE($5, form), version = version + 1, journal_seq = $6,
-                journal_head = $7, updated_at = $8 WHERE id = $9 AND version = $10";
+            let sql = "UPDATE cases SET state = $1, received_on = $2, due_on = $3,
+                deficiency_due = $4, commitment_pending = $5, limits_unknown = $6, document = $7,
+                form = COALESCE($8, form), version = version + 1, journal_seq = $9,
+                journal_head = $10, updated_at = $11 WHERE id = $12 AND version = $13";
             let args = [
                 k.doc.state.key().into(),
                 k.doc.received_on.into(),
                 k.due_on.into(),
+                k.doc.deficiency.as_ref().map(|d| d.due).into(),
+                k.doc.commitment_pending().into(),
+                k.doc.limits_unknown().into(),
                 json(&doc),
                 k.form.as_deref().into(),
                 k.journal.seq.into(),
@@ -375,7 +388,23 @@ impl<E: Executor> CaseStore for SqlStore<E> {
             }
             if let Some(until) = q.received_until {
                 sql += &format!(" AND received_on <= ${next}");
+                next += 1;
                 args.push(until.into());
+            }
+            if let Some(before) = q.deficiency_before {
+                sql += &format!(" AND deficiency_due < ${next}");
+                next += 1;
+                args.push(before.into());
+            }
+            if let Some(until) = q.due_until {
+                sql += &format!(" AND due_on <= ${next}");
+                args.push(until.into());
+            }
+            if q.commitment_pending {
+                sql += " AND commitment_pending";
+            }
+            if q.limits_unknown {
+                sql += " AND limits_unknown";
             }
             sql += &format!(
                 " ORDER BY due_on, number LIMIT {}",

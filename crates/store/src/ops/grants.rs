@@ -51,7 +51,7 @@ impl<E: Executor> GrantStore for SqlStore<E> {
             granted_by: audit.actor.clone(),
             granted_at: audit.at.trunc_subsecs(6),
         };
-        run!(self.write, |c| {
+        run!(self.write_auth, |c| {
             let g = &stored.grant;
             let matters = serde_json::to_string(&g.matters)?;
             let sql = "INSERT INTO staff_grant (id, account_id, role, division_code, matters,
@@ -83,7 +83,7 @@ impl<E: Executor> GrantStore for SqlStore<E> {
 
     async fn revoke_grant(&self, grant_id: &str, audit: AuditRecord) -> Result<(), StoreError> {
         let key = grant_id.to_owned();
-        run!(self.write, |c| {
+        run!(self.write_auth, |c| {
             lock_security_admins(c).await?;
             let sql = "UPDATE staff_grant SET revoked_at = $1, revoked_by = $2
                 WHERE id = $3 AND revoked_at IS NULL RETURNING role";

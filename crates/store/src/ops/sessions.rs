@@ -153,7 +153,7 @@ impl<E: Executor> SessionStore for SqlStore<E> {
     }
 
     async fn create_token(&self, token: ApiToken, audit: AuditRecord) -> Result<(), StoreError> {
-        run!(self.write, |c| {
+        run!(self.write_auth, |c| {
             let t = &token;
             let scopes = serde_json::to_string(&t.scopes)?;
             let grant_ids = serde_json::to_string(&t.grant_ids)?;
@@ -206,7 +206,7 @@ impl<E: Executor> SessionStore for SqlStore<E> {
 
     async fn revoke_token(&self, key: &str, audit: AuditRecord) -> Result<(), StoreError> {
         let key = key.to_owned();
-        run!(self.write, |c| {
+        run!(self.write_auth, |c| {
             let sql = "UPDATE api_token SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL";
             let n = c
                 .execute(sql, &[audit.at.trunc_subsecs(6).into(), id(&key)])

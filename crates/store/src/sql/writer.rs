@@ -111,15 +111,20 @@ fn run(mut conn: Connection, jobs: mpsc::Receiver<Box<dyn Pending>>) {
     }
 }
 
+/// Runs one of the writer's own statements, prepared once.
+fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
 fn commit_batch(conn: &mut Connection, batch: &mut [Box<dyn Pending>]) -> Result<(), String> {
     conn.execute_batch("BEGIN IMMEDIATE")
         .map_err(|e| e.to_string())?;
     for job in batch.iter_mut() {
-        let step = conn.execute_batch("SAVEPOINT job").and_then(|()| {
+        let step = exec(conn, "SAVEPOINT job").and_then(|()| {
             if job.run(conn) {
-                conn.execute_batch("RELEASE job")
+                exec(conn, "RELEASE job")
             } else {
-                conn.execute_batch("ROLLBACK TO job; RELEASE job")
+                exec(conn, "ROLLBACK TO job").and_then(|()| exec(conn, "RELEASE job"))
             }
         });
         if let Err(e) = step {
