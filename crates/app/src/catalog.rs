@@ -231,6 +231,7 @@ impl App {
             .store
             .publish(Entity::Implementation, code, effective, now)
             .await?;
+        self.cases.catalog_changed();
         let mut record = signed.audit(
             now,
             AuditEvent::CatalogPublished,

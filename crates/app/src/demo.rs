@@ -106,16 +106,10 @@ impl App {
             return Ok(0);
         }
         let actor = Actor::console("demo", "console");
-        let hash = {
-            let hasher = security.hasher.clone();
-            tokio::task::spawn_blocking(move || hasher.hash(DEMO_PASSWORD))
-                .await
-                .map_err(|e| Error::Internal(e.to_string()))?
-                .map_err(|e| Error::Internal(e.to_string()))?
-        };
+        let hash = self.demo_hash().await?;
         let mut made = 0;
         for (login, name, org, role, division) in DEMO_STAFF {
-            self.demo_staff(&actor, login, name, org, *role, division)
+            self.demo_staff(&actor, (login, name, org, *role, division), &hash)
                 .await?;
             made += 1;
         }
@@ -147,28 +141,34 @@ impl App {
         Ok(made + 1)
     }
 
+    /// The demo password, hashed once for every demo account.
+    async fn demo_hash(&self) -> Result<String, Error> {
+        let hasher = self.security.hasher.clone();
+        tokio::task::spawn_blocking(move || hasher.hash(DEMO_PASSWORD))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?
+            .map_err(|e| Error::Internal(e.to_string()))
+    }
+
     /// Creates one demo staff account with its grant and an enrolled second factor.
     async fn demo_staff(
         &self,
         actor: &Actor,
-        login: &str,
-        name: &str,
-        org: &str,
-        role: Role,
-        division: &str,
+        (login, name, org, role, division): (&str, &str, &str, Role, &str),
+        hash: &str,
     ) -> Result<(), Error> {
         let (store, clock, security) = (&self.store, self.clock.as_ref(), self.security.as_ref());
         let admin = self.staff();
         let account = admin
-            .create_with(
+            .create_hashed(
                 actor,
                 &NewStaff {
                     login: login.into(),
                     name: name.into(),
                     organization: org.into(),
-                    password: DEMO_PASSWORD.into(),
+                    password: String::new(),
                 },
-                false,
+                hash.to_string(),
             )
             .await?;
         admin
@@ -215,8 +215,9 @@ impl App {
         }
         let actor = Actor::console("demo", "console");
         let staff = crate::demo_hall::hall_staff();
+        let hash = self.demo_hash().await?;
         for (login, name, org, role, division) in &staff {
-            self.demo_staff(&actor, login, name, org, *role, division)
+            self.demo_staff(&actor, (login, name, org, *role, division), &hash)
                 .await?;
         }
         let delegations = self.seed_delegations(&actor).await?;

@@ -261,6 +261,7 @@ impl App {
                     idempotency_key: None,
                     delivery: None,
                     delivery_address: None,
+                    consents: vec!["data_sharing".into(), "notifications".into()],
                 };
                 let done = app.submit_as(&clerk, &req, Some("window")).await?;
                 done.cases
@@ -425,6 +426,59 @@ impl App {
     }
 }
 
+impl App {
+    /// API tokens of demo staff, each for all the business roles the account holds,
+    /// issued through the real sign-in (password, then the current code of the enrolled
+    /// second factor) and the holder's own token issue: for benchmarks and crash tests
+    /// that act as department systems.
+    pub async fn demo_tokens(&self, logins: &[&str]) -> Result<Vec<String>, Error> {
+        let mut out = Vec::new();
+        for login in logins {
+            let source = std::net::IpAddr::from([127, 0, 0, 1]);
+            let step = self
+                .password_login(login, crate::demo::DEMO_PASSWORD, source, None)
+                .await?;
+            let crate::login::LoginStep::SecondFactor { cookie, .. } = step else {
+                return Err(Error::Internal(format!("{login}: no second factor asked")));
+            };
+            let missing = || Error::Internal(format!("{login}: no session"));
+            let half = self
+                .by_session(&cookie, "127.0.0.1")
+                .await?
+                .ok_or_else(missing)?;
+            let sealed = half
+                .account
+                .totp_secret
+                .clone()
+                .ok_or_else(|| Error::Internal(format!("{login}: no second factor")))?;
+            let b32 = self
+                .security
+                .cipher
+                .open_field(crate::login::TOTP_CONTEXT, &sealed)?;
+            let secret = onetrip_domain::auth::TotpSecret::from_base32(&b32)
+                .ok_or_else(|| Error::Internal(format!("{login}: second factor")))?;
+            let code = secret.code_at(self.clock.now().timestamp());
+            let done = self.second_factor(&half, &code, None, None).await?;
+            let signed = self
+                .by_session(&done.cookie, "127.0.0.1")
+                .await?
+                .ok_or_else(missing)?;
+            let roles: Vec<String> = signed
+                .grants
+                .iter()
+                .filter(|g| !g.role.is_administrator())
+                .map(|g| g.role.key().to_string())
+                .collect();
+            let issued = self
+                .staff()
+                .issue_own_token(&signed, "demo", roles, Some(1))
+                .await?;
+            out.push(issued.token);
+        }
+        Ok(out)
+    }
+}
+
 /// 09:30 China time on a day.
 fn morning(d: NaiveDate) -> Result<DateTime<Utc>, Error> {
     let t = d
@@ -435,7 +489,7 @@ fn morning(d: NaiveDate) -> Result<DateTime<Utc>, Error> {
 
 /// A complete application for a matter: each field answered as a resident of the demo
 /// county would, each required material presented in original.
-fn filled(
+pub fn filled(
     content: &onetrip_domain::catalog::matter::Content,
 ) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
     let mut form = BTreeMap::new();

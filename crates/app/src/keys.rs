@@ -18,6 +18,16 @@ pub enum RoleKey {
     AuditAdmin,
 }
 
+/// A consent key (documentation of the accepted values).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ConsentKey {
+    DataSharing,
+    ElectronicDelivery,
+    Notifications,
+}
+
 /// An identity document kind (documentation of the accepted values).
 #[derive(ToSchema)]
 #[schema(rename_all = "snake_case")]

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod demo;
 pub mod demo_hall;
 mod error;
+pub mod fresh;
 pub mod i18n;
 pub mod keys;
 pub mod limit;

@@ -108,10 +108,25 @@ impl App {
     /// issuing it, as long as the holder keeps them; never an administrator role.
     /// `Unauthorized` when the token does not work.
     pub async fn by_token(&self, secret: &str, source: &str) -> Result<Signed, Error> {
-        let Some((t, account)) = self.token_holder(secret).await? else {
-            return Err(Error::Unauthorized);
+        let key = onetrip_vault::secret_hash(secret);
+        let generation = self.store.auth_generation();
+        let cached = self.security.principals.get(&key, generation);
+        let (t, account, stored) = match cached {
+            Some(p) => p,
+            None => {
+                let Some((t, account)) = self.token_holder(secret).await? else {
+                    return Err(Error::Unauthorized);
+                };
+                let stored = self.store.grants_of(&account.id).await?;
+                let p = (t, account, stored);
+                self.security.principals.put(key, generation, p.clone());
+                p
+            }
         };
-        let grants = effective(&account.id, self.store.grants_of(&account.id).await?)
+        if t.expires_at.is_some_and(|e| e <= self.clock.now()) {
+            return Err(Error::Unauthorized);
+        }
+        let grants = effective(&account.id, stored)
             .into_iter()
             .filter(|g| t.grant_ids.contains(&g.id) && !g.grant.role.is_administrator())
             .map(|g| g.grant)

@@ -67,7 +67,17 @@ pub struct Security {
     pub oidc: Option<oidc::Oidc>,
     /// Signs journal checkpoints (the key file's SM2 key).
     pub signer: Arc<dyn onetrip_vault::Signer>,
+    /// API tokens' principals, read at most [`crate::fresh::SEEN_WITHIN`] ago and before any
+    /// change of tokens, grants or accounts here.
+    pub(crate) principals: crate::fresh::Fresh<String, TokenPrincipal>,
 }
+
+/// What an API token stands for: the token, its holder, and the holder's grants.
+pub(crate) type TokenPrincipal = (
+    onetrip_store::ApiToken,
+    onetrip_store::Account,
+    Vec<onetrip_store::StoredGrant>,
+);
 
 impl std::fmt::Debug for Security {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -129,6 +139,7 @@ impl Security {
         let signer = Arc::new(onetrip_vault::Sm2Signer::from_key_file(keys)?);
         Ok(Arc::new(Security {
             signer,
+            principals: crate::fresh::Fresh::new(crate::fresh::SEEN_WITHIN, 10_000),
             oidc: config.oidc.clone().map(oidc::Oidc::new),
             policy: PasswordPolicy::for_profile(config.profile),
             limiter: RateLimiter::new(config.attempts_per_minute),

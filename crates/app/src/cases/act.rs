@@ -9,7 +9,7 @@ use crate::{App, Error, Signed};
 use chrono::NaiveDate;
 use onetrip_domain::case::journal::JournalEntry;
 use onetrip_domain::case::lifecycle::{Ctx, Delivery, DeliveryMethod, Transition};
-use onetrip_domain::case::{CaseDoc, CaseError, Decision, FlowError, Task};
+use onetrip_domain::case::{CaseDoc, CaseError, Decision, External, FlowError, Task};
 use onetrip_domain::chain;
 use onetrip_domain::message::{Explain, Message};
 use onetrip_store::{CaseChange, Conflict, StoreError, StoredCase, TaskRow};
@@ -26,6 +26,19 @@ pub struct Acted {
     pub number: String,
     pub state: String,
     pub version: i64,
+    /// The case's tasks still to be done after the act, so the caller can go on without
+    /// reading the case again.
+    pub tasks: Vec<LiveTask>,
+}
+
+/// A task still to be done.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LiveTask {
+    pub id: String,
+    pub step: String,
+    pub role: String,
+    /// `open`, `claimed`, `external` or `correction`.
+    pub state: String,
 }
 
 /// Who may do an act.
@@ -35,6 +48,8 @@ enum Need {
     Window,
     /// Someone in its flow (the task itself is checked by the act).
     Flow,
+    /// The back office of the implementing department.
+    Department,
 }
 
 impl From<CaseError> for Error {
@@ -42,15 +57,17 @@ impl From<CaseError> for Error {
         let field = match &e {
             CaseError::DueTooLate(_) | CaseError::DueInPast => "deficiency_due",
             CaseError::ReasonRequired => "reason",
+            CaseError::DocumentRequired => "document",
             CaseError::Incomplete | CaseError::NotDeferrable => "materials",
-            CaseError::WrongState(_) => "state",
+            CaseError::WrongState(_) | CaseError::NothingToCheck => "state",
             CaseError::Flow(FlowError::Calendar(_)) => "date",
             CaseError::Flow(_) => "task",
         };
         match e {
-            CaseError::ReasonRequired | CaseError::DueTooLate(_) | CaseError::DueInPast => {
-                Error::invalid(field, e.explain())
-            }
+            CaseError::ReasonRequired
+            | CaseError::DocumentRequired
+            | CaseError::DueTooLate(_)
+            | CaseError::DueInPast => Error::invalid(field, e.explain()),
             _ => Error::conflict(field, e.explain()),
         }
     }
@@ -156,6 +173,18 @@ impl App {
                 doc,
             };
             let state = change.doc.state;
+            let live: Vec<LiveTask> = change
+                .doc
+                .tasks
+                .iter()
+                .filter(|t| t.state.is_live())
+                .map(|t| LiveTask {
+                    id: t.id.clone(),
+                    step: t.step.clone(),
+                    role: t.role.key().into(),
+                    state: t.state.key().into(),
+                })
+                .collect();
             match self.store.change_case(change).await {
                 Ok(()) => {
                     return Ok(Acted {
@@ -163,6 +192,7 @@ impl App {
                         number: case.number,
                         state: state.key().into(),
                         version: case.version + 1,
+                        tasks: live,
                     })
                 }
                 Err(StoreError::Conflict(Conflict::Stale)) => {
@@ -189,6 +219,10 @@ impl App {
         let ok = match need {
             Need::Window => standing == Standing::Window,
             Need::Flow => standing != Standing::Supervisor,
+            Need::Department => {
+                matches!(standing, Standing::Flow | Standing::Colleague)
+                    && signed.account.organization.as_deref() == Some(case.department.as_str())
+            }
         };
         if ok {
             Ok(case)
@@ -196,6 +230,7 @@ impl App {
             Err(not_yours(match need {
                 Need::Window => "case-not-your-window",
                 Need::Flow => "case-not-your-task",
+                Need::Department => "case-not-your-department",
             }))
         }
     }
@@ -383,10 +418,20 @@ impl App {
     ) -> Result<Acted, Error> {
         let case = self.case_needing(signed, id, Need::Flow).await?;
         self.task_for(signed, &case, task).await?;
+        if req.document.chars().count() > 100 {
+            return Err(Error::invalid(
+                "document",
+                Message::new("invalid-too-long").number("max", 100),
+            ));
+        }
         let me = signed.account.id.clone();
-        let reason = req.reason.clone().filter(|r| !r.trim().is_empty());
+        let result = External {
+            pass: req.pass,
+            document: &req.document,
+            reason: req.reason.as_deref(),
+        };
         self.apply(case, &signed.account.id, 0, |doc, ctx, ids| {
-            doc.external(ctx, task, &me, req.pass, reason.clone(), ids)
+            doc.external(ctx, task, &me, result, ids)
         })
         .await
     }
@@ -400,8 +445,48 @@ impl App {
     ) -> Result<Acted, Error> {
         let case = self.case_needing(signed, id, Need::Flow).await?;
         let name = name.map(str::trim).filter(|n| !n.is_empty());
+        if let Some(n) = name {
+            let imp = self
+                .pinned(&case.implementation_code, case.implementation_version)
+                .await?;
+            if !imp
+                .resolved
+                .content
+                .special_procedures
+                .iter()
+                .any(|p| p.name == n)
+            {
+                return Err(Error::invalid(
+                    "name",
+                    Message::new("case-special-unknown").text("name", n),
+                ));
+            }
+        }
         self.apply(case, &signed.account.id, 0, |doc, ctx, _| {
             doc.special_procedure(ctx, name)
+        })
+        .await
+    }
+
+    /// Records the later check of a case's commitments (告知承诺制的事后核查) by the
+    /// implementing department: true, or false with what was found.
+    pub async fn check_commitments(
+        &self,
+        signed: &Signed,
+        id: &str,
+        req: &super::CommitmentCheckRequest,
+    ) -> Result<Acted, Error> {
+        let case = self.case_needing(signed, id, Need::Department).await?;
+        let note = req.note.clone().unwrap_or_default();
+        if note.chars().count() > 500 {
+            return Err(Error::invalid(
+                "note",
+                Message::new("invalid-too-long").number("max", 500),
+            ));
+        }
+        let me = signed.account.id.clone();
+        self.apply(case, &signed.account.id, 0, |doc, ctx, _| {
+            doc.check_commitments(ctx.today, &me, req.truthful, &note)
         })
         .await
     }
@@ -434,18 +519,34 @@ impl App {
             .as_deref()
             .map(str::trim)
             .filter(|a| !a.is_empty());
-        if method == DeliveryMethod::Post && address.is_none() {
+        let tracking = req
+            .tracking
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(String::from);
+        if method == DeliveryMethod::Post && tracking.is_none() {
             return Err(Error::invalid(
-                "address",
-                Message::new("case-address-required"),
+                "tracking",
+                Message::new("case-tracking-required"),
             ));
         }
+        let case = self.case_needing(signed, id, Need::Window).await?;
         let place = match (method, address) {
             (DeliveryMethod::Post, Some(a)) => Some(self.security.cipher.seal("case.address", a)?),
+            // The address the applicant gave with the application, sealed as it was.
+            (DeliveryMethod::Post, None) => {
+                let given = self
+                    .store
+                    .application(&case.application_id)
+                    .await?
+                    .and_then(|a| a.document.get("address")?.as_str().map(String::from));
+                Some(given.ok_or_else(|| {
+                    Error::invalid("address", Message::new("case-address-required"))
+                })?)
+            }
             _ => signed.account.organization.clone(),
         };
-        let tracking = req.tracking.clone().filter(|t| !t.trim().is_empty());
-        let case = self.case_needing(signed, id, Need::Window).await?;
         let me = signed.account.id.clone();
         let visits = i64::from(method == DeliveryMethod::Window);
         self.apply(case, &signed.account.id, visits, |doc, ctx, _| {

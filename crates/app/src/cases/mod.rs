@@ -8,15 +8,17 @@ mod read;
 pub mod runtime;
 mod scope;
 mod submit;
+mod supervise;
 mod sweep;
 mod view;
 mod window;
 
-pub use act::Acted;
+pub use act::{Acted, LiveTask};
 pub use read::{Inbox, InboxLine, JournalView};
 pub use runtime::CaseRuntime;
 pub use scope::AcceptScope;
 pub use submit::{ApplicantRef, ApplicationRequest, CaseBrief, Submitted};
+pub use supervise::{CaseAttention, Supervision};
 pub use sweep::SweepReport;
 pub use view::{CaseView, GapView, LimitView, TaskView};
 pub use window::{ApplicationForm, MatterChoice};
@@ -50,11 +52,13 @@ pub struct DeliveryRequest {
     /// `window`, `electronic` or `post`.
     #[schema(pattern = "^(window|electronic|post)$")]
     pub method: String,
-    /// The postal address, for `post`.
+    /// The postal address, for `post`; the one given with the application when omitted.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub address: Option<String>,
-    /// The postal tracking number, for `post`.
+    /// The postal tracking number, required for `post`.
     #[serde(default)]
+    #[schema(max_length = 40)]
     pub tracking: Option<String>,
 }
 
@@ -63,10 +67,24 @@ pub struct DeliveryRequest {
 pub struct ExternalResult {
     /// Whether the department's system passed it.
     pub pass: bool,
-    /// Its reason or reference (e.g. the document number in that system).
+    /// The number of the decision document in that system (e.g. 民审〔2026〕12号).
+    #[schema(min_length = 1, max_length = 100)]
+    pub document: String,
+    /// Why it was denied (required with `pass: false`).
     #[serde(default)]
     #[schema(max_length = 500)]
     pub reason: Option<String>,
+}
+
+/// The result of the later check a case's commitments promised.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct CommitmentCheckRequest {
+    /// Whether what the applicant committed to was found true.
+    pub truthful: bool,
+    /// What was found (required when not true).
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    pub note: Option<String>,
 }
 
 /// Back-office moves on a task the caller holds.

@@ -29,11 +29,13 @@ pub struct InboxLine {
     pub received_on: NaiveDate,
 }
 
-/// A staff member's inbox: tasks they may claim, and tasks they hold.
+/// A staff member's inbox: tasks they may claim, tasks they hold, and external steps of
+/// their department waiting for its own system's result (which they may enter by hand).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Inbox {
     pub claimable: Vec<InboxLine>,
     pub mine: Vec<InboxLine>,
+    pub external: Vec<InboxLine>,
 }
 
 /// A journal entry as shown.
@@ -48,12 +50,15 @@ pub struct JournalView {
     pub before: String,
     pub after: String,
     pub task: Option<String>,
+    /// A short note as recorded: a reason, a date, a channel, a step, a colleague's id.
     pub note: String,
+    /// For a co-signer or a hand-over: the colleague's name.
+    pub colleague: Option<String>,
     pub hash: String,
 }
 
 impl App {
-    fn urgency_of(&self, due: Option<NaiveDate>) -> String {
+    pub(crate) fn urgency_of(&self, due: Option<NaiveDate>) -> String {
         let today = self.clock.today();
         match due {
             Some(d) if today > d => Urgency::Overdue.key().into(),
@@ -82,6 +87,7 @@ impl App {
             return Ok(Inbox {
                 claimable: vec![],
                 mine: vec![],
+                external: vec![],
             });
         };
         let roles: Vec<String> = signed
@@ -96,14 +102,14 @@ impl App {
             })
             .map(String::from)
             .collect();
-        let mut claimable = Vec::new();
+        let (mut claimable, mut external) = (Vec::new(), Vec::new());
         if !roles.is_empty() {
             let open = self
                 .store
                 .tasks(&TaskQuery {
                     departments: vec![org],
                     roles,
-                    states: vec!["open".into()],
+                    states: vec!["open".into(), "external".into()],
                     limit: 500,
                     ..TaskQuery::default()
                 })
@@ -116,7 +122,13 @@ impl App {
                     matter: Some(&line.task.base_code),
                 };
                 if check(&signed.grants, permission, scope, &divisions).is_ok() {
-                    claimable.push(self.inbox_line(line).await?);
+                    let waits_outside = line.task.state == "external";
+                    let shown = self.inbox_line(line).await?;
+                    if waits_outside {
+                        external.push(shown);
+                    } else {
+                        claimable.push(shown);
+                    }
                 }
             }
         }
@@ -133,10 +145,14 @@ impl App {
         for line in held {
             mine.push(self.inbox_line(line).await?);
         }
-        Ok(Inbox { claimable, mine })
+        Ok(Inbox {
+            claimable,
+            mine,
+            external,
+        })
     }
 
-    async fn inbox_line(&self, line: TaskLine) -> Result<InboxLine, Error> {
+    pub(crate) async fn inbox_line(&self, line: TaskLine) -> Result<InboxLine, Error> {
         let found = self
             .store
             .implementation(&line.implementation_code, self.clock.today())
@@ -199,46 +215,24 @@ impl App {
         Ok(out)
     }
 
-    /// For a supervisor: live tasks of their divisions that are escalated, overdue, nearing
-    /// their limit, or unclaimed.
-    pub async fn supervision(&self, signed: &Signed) -> Result<Vec<InboxLine>, Error> {
-        let divisions = self.division_map().await?;
-        let lines = self
-            .store
-            .tasks(&TaskQuery {
-                limit: 2000,
-                ..TaskQuery::default()
-            })
-            .await?;
-        let mut out = Vec::new();
-        for line in lines {
-            let scope = Scope {
-                division: &line.task.division,
-                matter: Some(&line.task.base_code),
-            };
-            if check(&signed.grants, Permission::Supervise, scope, &divisions).is_ok() {
-                out.push(self.inbox_line(line).await?);
-            }
-        }
-        out.sort_by_key(|l| {
-            (
-                !l.escalated,
-                l.urgency != "overdue",
-                l.urgency != "nearing",
-                l.due_on,
-            )
-        });
-        Ok(out)
-    }
-
     /// A case's journal, for staff who may see the case.
     pub async fn case_journal(&self, signed: &Signed, id: &str) -> Result<Vec<JournalView>, Error> {
         let (case, _) = self.case_for(signed, id).await?;
+        self.journal_of(&case.id).await
+    }
+
+    /// A case's journal, with each actor's name.
+    pub(crate) async fn journal_of(&self, case_id: &str) -> Result<Vec<JournalView>, Error> {
         let mut names = Names::default();
         let mut out = Vec::new();
-        for (e, hash) in self.store.journal(&case.id).await? {
+        for (e, hash) in self.store.journal(case_id).await? {
             let actor_name = names.of(self, Some(&e.actor)).await?.unwrap_or_default();
+            let colleague = match e.action.as_str() {
+                "add_cosigner" | "hand_over" => names.of(self, Some(&e.note)).await?,
+                _ => None,
+            };
             out.push(JournalView {
+                colleague,
                 seq: e.seq,
                 at: e.at,
                 actor: e.actor,

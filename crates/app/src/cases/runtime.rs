@@ -2,14 +2,17 @@
 //! counter, the pinned implementation versions cases run under, and the reference data
 //! scope checks read.
 
+use crate::fresh::{Fresh, SEEN_WITHIN};
 use crate::{App, Error};
 use chrono::NaiveDate;
+use onetrip_domain::access::Delegation;
 use onetrip_domain::calendar::{parse_calendar, WorkingCalendar, SHIPPED};
 use onetrip_domain::case::CaseNumber;
 use onetrip_domain::{Division, DivisionCode};
 use onetrip_store::PublishedImplementation;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
 /// Pinned versions kept in memory at most.
 const PINNED: usize = 1024;
@@ -26,6 +29,16 @@ pub struct CaseRuntime {
     counter: Mutex<(String, u64)>,
     pinned: Mutex<HashMap<(String, i64), Arc<PublishedImplementation>>>,
     divisions: RwLock<DivisionsAt>,
+    /// The catalog's revision, read at most [`SEEN_WITHIN`] ago.
+    revision: Fresh<(), i64>,
+    /// Implementations in force by code and day, under a catalog revision.
+    in_force: Fresh<(String, NaiveDate), Arc<PublishedImplementation>>,
+    /// Live delegations, under the store's generation of who may do what.
+    delegations: Fresh<(), Arc<Vec<Delegation>>>,
+    /// Enabled applicants' account ids by login, under the same generation.
+    pub(crate) applicants: Fresh<String, String>,
+    /// The calendar changed since the last sweep.
+    recount: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for CaseRuntime {
@@ -44,7 +57,24 @@ impl CaseRuntime {
             counter: Mutex::new((String::new(), 0)),
             pinned: Mutex::new(HashMap::new()),
             divisions: RwLock::new(None),
+            revision: Fresh::new(SEEN_WITHIN, 1),
+            in_force: Fresh::new(Duration::from_secs(3600), PINNED),
+            delegations: Fresh::new(SEEN_WITHIN, 1),
+            applicants: Fresh::new(SEEN_WITHIN, 10_000),
+            recount: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Whether the calendar changed since the last sweep asked (and forgets it): limits
+    /// waiting for a year may be counted now.
+    pub(crate) fn take_recount(&self) -> bool {
+        self.recount
+            .swap(false, std::sync::atomic::Ordering::AcqRel)
+    }
+
+    /// Forgets what was read of the catalog (it was just changed here).
+    pub fn catalog_changed(&self) {
+        self.revision.clear();
     }
 
     /// The working calendar as last loaded.
@@ -59,6 +89,8 @@ impl CaseRuntime {
         if let Ok(mut slot) = self.calendar.write() {
             *slot = Arc::new(cal);
         }
+        self.recount
+            .store(true, std::sync::atomic::Ordering::Release);
     }
 }
 
@@ -95,6 +127,17 @@ impl App {
         }
         self.cases.set_calendar(cal);
         Ok(known)
+    }
+
+    /// Counts with the stored calendar when it differs from the one in use (another process,
+    /// `onetrip calendar import`, changed it); whether it did.
+    pub async fn reload_calendar(&self) -> Result<bool, Error> {
+        let cal = WorkingCalendar::new(&self.store.calendar().await?);
+        if *self.cases.calendar() == cal {
+            return Ok(false);
+        }
+        self.cases.set_calendar(cal);
+        Ok(true)
     }
 
     /// Adds (or replaces) years of the working calendar from a file in the shipped format,
@@ -193,9 +236,55 @@ impl App {
         Ok(found)
     }
 
+    /// The catalog's revision as of at most a second ago.
+    pub(crate) async fn revision(&self) -> Result<i64, Error> {
+        if let Some(r) = self.cases.revision.get(&(), 0) {
+            return Ok(r);
+        }
+        let r = self.store.catalog_revision().await?;
+        self.cases.revision.put((), 0, r);
+        Ok(r)
+    }
+
+    /// The implementation in force today, if any.
+    pub(crate) async fn in_force(
+        &self,
+        code: &str,
+    ) -> Result<Option<Arc<PublishedImplementation>>, Error> {
+        let revision = u64::try_from(self.revision().await?).unwrap_or(0);
+        let key = (code.to_string(), self.clock.today());
+        if let Some(p) = self.cases.in_force.get(&key, revision) {
+            return Ok(Some(p));
+        }
+        let Some(found) = self.store.implementation(code, key.1).await? else {
+            return Ok(None);
+        };
+        let found = Arc::new(found);
+        self.cases.in_force.put(key, revision, found.clone());
+        Ok(Some(found))
+    }
+
+    /// The live delegations of acceptance.
+    pub(crate) async fn live_delegations(&self) -> Result<Arc<Vec<Delegation>>, Error> {
+        let generation = self.store.auth_generation();
+        if let Some(d) = self.cases.delegations.get(&(), generation) {
+            return Ok(d);
+        }
+        let d: Arc<Vec<Delegation>> = Arc::new(
+            self.store
+                .delegations()
+                .await?
+                .into_iter()
+                .map(|d| d.delegation)
+                .collect(),
+        );
+        self.cases.delegations.put((), generation, d.clone());
+        Ok(d)
+    }
+
     /// Divisions by code, reloaded when the catalog changes.
     pub(crate) async fn division_map(&self) -> Result<Arc<BTreeMap<String, Division>>, Error> {
-        let revision = self.store.catalog_revision().await?;
+        let revision = self.revision().await?;
         if let Some((r, map)) = self.cases.divisions.read().ok().and_then(|d| d.clone()) {
             if r == revision {
                 return Ok(map);

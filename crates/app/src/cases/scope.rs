@@ -18,6 +18,9 @@ pub(crate) enum Standing {
     Window,
     /// In its flow: holds or may take one of its tasks.
     Flow,
+    /// In the back office of one of its departments, with no step of its own: may see it
+    /// (and the view is recorded) and may do what the department does outside a step.
+    Colleague,
     /// Watches it: a supervisor of its division.
     Supervisor,
 }
@@ -32,7 +35,7 @@ const BACK_OFFICE: [Permission; 3] = [
 pub struct AcceptScope {
     organization: Option<String>,
     grants: Vec<onetrip_domain::access::Grant>,
-    delegations: Vec<onetrip_domain::access::Delegation>,
+    delegations: std::sync::Arc<Vec<onetrip_domain::access::Delegation>>,
     divisions: std::sync::Arc<std::collections::BTreeMap<String, onetrip_domain::Division>>,
 }
 
@@ -55,13 +58,7 @@ impl AcceptScope {
 impl App {
     /// What `signed` may accept.
     pub async fn accept_scope(&self, signed: &Signed) -> Result<AcceptScope, Error> {
-        let delegations = self
-            .store
-            .delegations()
-            .await?
-            .into_iter()
-            .map(|d| d.delegation)
-            .collect();
+        let delegations = self.live_delegations().await?;
         Ok(AcceptScope {
             organization: signed
                 .account
@@ -159,7 +156,7 @@ impl App {
                 .iter()
                 .any(|p| check(&signed.grants, *p, scope, &divisions).is_ok())
         {
-            return Ok(Some(Standing::Flow));
+            return Ok(Some(Standing::Colleague));
         }
         if check(&signed.grants, Permission::Supervise, scope, &divisions).is_ok() {
             return Ok(Some(Standing::Supervisor));
@@ -168,7 +165,8 @@ impl App {
     }
 
     /// The case `signed` may see, with their standing; otherwise "not found" and an
-    /// access-denied record. A supervisor's view is recorded too.
+    /// access-denied record. A view by someone outside its flow (a supervisor, a colleague
+    /// of its department with no step in it) is recorded too.
     pub(crate) async fn case_for(
         &self,
         signed: &Signed,
@@ -184,7 +182,7 @@ impl App {
         };
         match (found, standing) {
             (Some(case), Some(standing)) => {
-                if standing == Standing::Supervisor {
+                if matches!(standing, Standing::Supervisor | Standing::Colleague) {
                     let record = signed.audit(
                         self.clock.now(),
                         AuditEvent::CaseViewed,

@@ -7,6 +7,7 @@
 use super::scope::not_yours;
 use super::view::GapView;
 use crate::{App, Error, OnField, Signed};
+use onetrip_domain::case::consent::Consent;
 use onetrip_domain::case::intake::{self, FormData};
 use onetrip_domain::case::journal::JournalEntry;
 use onetrip_domain::case::law::{received_on, OFFICE_CLOSES};
@@ -66,6 +67,12 @@ pub struct ApplicationRequest {
     #[serde(default)]
     #[schema(max_length = 200)]
     pub delivery_address: Option<String>,
+    /// What the applicant consented to: `data_sharing` (departments fetch shared data and
+    /// electronic certificates instead of asking for paper), `electronic_delivery` (needed
+    /// for `delivery: electronic`), `notifications` (messages about the case).
+    #[serde(default)]
+    #[schema(value_type = Vec<crate::keys::ConsentKey>)]
+    pub consents: Vec<String>,
 }
 
 /// A case as a submission answers it.
@@ -121,7 +128,18 @@ impl App {
                 IdentityDocument::parse(kind, number).on_field("applicant.document_number")?;
             let login =
                 crate::security::applicant_login(&self.security, kind.key(), document.number());
-            self.store.account_by_login(&login).await?
+            let generation = self.store.auth_generation();
+            if let Some(id) = self.cases.applicants.get(&login, generation) {
+                return Ok((Some(id), None));
+            }
+            let found = self.store.account_by_login(&login).await?;
+            if let Some(a) = found
+                .as_ref()
+                .filter(|a| a.kind == AccountKind::Applicant && a.disabled_at.is_none())
+            {
+                self.cases.applicants.put(login, generation, a.id.clone());
+            }
+            found
         } else {
             None
         };
@@ -152,16 +170,12 @@ impl App {
     ) -> Result<Submitted, Error> {
         let now = self.clock.now();
         let today = self.clock.today();
-        let imp = self
-            .store
-            .implementation(req.matter.trim(), today)
-            .await?
-            .ok_or_else(|| {
-                Error::invalid(
-                    "matter",
-                    Message::new("case-matter-unknown").text("code", &req.matter),
-                )
-            })?;
+        let imp = self.in_force(req.matter.trim()).await?.ok_or_else(|| {
+            Error::invalid(
+                "matter",
+                Message::new("case-matter-unknown").text("code", &req.matter),
+            )
+        })?;
         let r = &imp.resolved;
         let department = r.implementation.department.to_string();
         let division = r.implementation.division.clone();
@@ -183,7 +197,7 @@ impl App {
             "online"
         };
         let channel = channel.unwrap_or(implied);
-        let representation_id = match req.representation_id.as_deref() {
+        let representation = match req.representation_id.as_deref() {
             Some(rep) => Some(
                 self.representation_for(
                     signed,
@@ -200,6 +214,13 @@ impl App {
             }
             None => None,
         };
+        let (representation_id, agent) = representation.unzip();
+        let consents = Consent::parse_all(&req.consents).map_err(|bad| {
+            Error::invalid(
+                "consents",
+                Message::new("case-consent-unknown").text("value", bad),
+            )
+        })?;
         let materials = super::window::presented(&req.materials)?;
         let form: FormData = req
             .form
@@ -235,6 +256,12 @@ impl App {
                 return Err(Error::invalid(
                     "delivery_address",
                     Message::new("case-address-required"),
+                ))
+            }
+            (DeliveryMethod::Electronic, _) if !consents.contains(&Consent::ElectronicDelivery) => {
+                return Err(Error::invalid(
+                    "consents",
+                    Message::new("case-consent-electronic-delivery"),
                 ))
             }
             (_, a) => a
@@ -293,7 +320,12 @@ impl App {
                 .clone()
                 .filter(|_| signed.is_staff()),
             idempotency_key: req.idempotency_key.clone().filter(|k| !k.trim().is_empty()),
-            document: serde_json::json!({ "delivery": delivery.key(), "address": address }),
+            document: serde_json::json!({
+                "delivery": delivery.key(),
+                "address": address,
+                "agent": agent,
+                "consents": consents.iter().map(|c| c.key()).collect::<Vec<_>>(),
+            }),
             visits: i64::from(channel == "window"),
             at: now,
         };
@@ -333,7 +365,7 @@ impl App {
         id: &str,
         applicant: Option<&str>,
         organization: Option<&str>,
-    ) -> Result<String, Error> {
+    ) -> Result<(String, String), Error> {
         let principal = match (applicant, organization) {
             (Some(a), _) => Principal::Person(a.to_string()),
             (None, Some(o)) => Principal::Organization(o.to_string()),
@@ -373,7 +405,7 @@ impl App {
             &principal,
             self.clock.today(),
         ) {
-            Ok(rep.id)
+            Ok((rep.id, agent))
         } else {
             Err(bad())
         }

@@ -6,8 +6,10 @@
 use crate::{App, Error};
 use onetrip_domain::audit::{AuditEvent, AuditRecord, Outcome};
 use onetrip_domain::case::law::{deemed_accepted, NOTICE_DAYS};
+use onetrip_domain::case::lifecycle::{Ctx, Transition};
 use onetrip_domain::case::CaseState;
-use onetrip_store::{CaseQuery, Checkpoint, JournalCheck, TaskQuery};
+use onetrip_domain::case::{CaseDoc, CaseError};
+use onetrip_store::{CaseLine, CaseQuery, Checkpoint, JournalCheck, TaskQuery};
 use std::collections::BTreeSet;
 
 /// What one sweep did.
@@ -16,17 +18,37 @@ pub struct SweepReport {
     pub deemed_accepted: usize,
     pub terminated: usize,
     pub escalated: usize,
+    /// Cases whose unknown last days could be counted with a year the calendar gained.
+    pub limits_counted: usize,
 }
 
-/// Cases read per sweep at most.
+/// Cases read per duty and sweep at most (the rest come at the next sweep).
 const BATCH: usize = 1000;
+
+/// The states in which a case still runs against its limits.
+const OPEN: [CaseState; 3] = [
+    CaseState::InProgress,
+    CaseState::Correction,
+    CaseState::Decided,
+];
+
+/// One case a duty could not do: logged, and the sweep goes on with the others.
+fn failed(number: &str, duty: &str, e: &Error) {
+    tracing::warn!(case = number, duty, error = ?e, "case duty failed; trying again at the next sweep");
+}
 
 impl App {
     /// Runs every duty due today.
     pub async fn sweep(&self) -> Result<SweepReport, Error> {
+        if self.reload_calendar().await? {
+            tracing::info!(years = ?self.cases.calendar().years(), "working calendar reloaded");
+        }
         let today = self.clock.today();
-        let cal = self.cases.calendar();
         let mut report = SweepReport::default();
+        if self.cases.take_recount() {
+            report.limits_counted = self.settle_limits().await?;
+        }
+        let cal = self.cases.calendar();
         let waiting = self
             .store
             .cases(&CaseQuery {
@@ -37,42 +59,29 @@ impl App {
                 ..CaseQuery::default()
             })
             .await?;
-        for line in waiting {
-            if !matches!(deemed_accepted(line.received_on, today, &cal), Ok(Some(_))) {
-                continue;
-            }
-            if let Some(case) = self.store.case(&line.id).await? {
-                self.apply(case, "system", 0, |doc, ctx, ids| {
-                    doc.deem_accepted(ctx, ids)
-                })
-                .await?;
-                report.deemed_accepted += 1;
-            }
-        }
-        let live = self
+        let due: Vec<CaseLine> = waiting
+            .into_iter()
+            .filter(|l| matches!(deemed_accepted(l.received_on, today, &cal), Ok(Some(_))))
+            .collect();
+        report.deemed_accepted = self
+            .each_case(due, "deemed acceptance", false, |doc, ctx, ids| {
+                doc.deem_accepted(ctx, ids)
+            })
+            .await?;
+        let expired = self
             .store
             .cases(&CaseQuery {
-                states: vec![
-                    CaseState::InProgress,
-                    CaseState::Correction,
-                    CaseState::Decided,
-                ],
+                states: OPEN.to_vec(),
+                deficiency_before: Some(today),
                 limit: BATCH,
                 ..CaseQuery::default()
             })
             .await?;
-        for line in live {
-            let Some(case) = self.store.case(&line.id).await? else {
-                continue;
-            };
-            if case.doc.deficiency.as_ref().is_some_and(|d| today > d.due) {
-                self.apply(case, "system", 0, |doc, ctx, _| {
-                    doc.deficiency_expired(ctx.today)
-                })
-                .await?;
-                report.terminated += 1;
-            }
-        }
+        report.terminated = self
+            .each_case(expired, "deficiency expiry", false, |doc, ctx, _| {
+                doc.deficiency_expired(ctx.today)
+            })
+            .await?;
         let overdue = self
             .store
             .tasks(&TaskQuery {
@@ -107,6 +116,52 @@ impl App {
             }
         }
         Ok(report)
+    }
+
+    /// Counts the last days that were unknown for want of a year's calendar, now that the
+    /// calendar may have it; the cases changed.
+    async fn settle_limits(&self) -> Result<usize, Error> {
+        let unknown = self
+            .store
+            .cases(&CaseQuery {
+                states: OPEN.to_vec(),
+                limits_unknown: true,
+                limit: BATCH,
+                ..CaseQuery::default()
+            })
+            .await?;
+        // A conflict is a year still unknown: nothing to count yet.
+        self.each_case(unknown, "counting limits", true, |doc, ctx, _| {
+            doc.settle_limits(ctx.cal)
+        })
+        .await
+    }
+
+    /// Applies `rule` to each case as the system; the cases changed. A case the rule fails
+    /// for is logged (not when `conflicts_expected` and the failure is a conflict) and the
+    /// others go on.
+    async fn each_case<F>(
+        &self,
+        lines: Vec<CaseLine>,
+        duty: &str,
+        conflicts_expected: bool,
+        rule: F,
+    ) -> Result<usize, Error>
+    where
+        F: Fn(&mut CaseDoc, &Ctx<'_>, &mut dyn FnMut() -> String) -> Result<Transition, CaseError>,
+    {
+        let mut changed = 0;
+        for line in lines {
+            let Some(case) = self.store.case(&line.id).await? else {
+                continue;
+            };
+            match self.apply(case, "system", 0, &rule).await {
+                Ok(_) => changed += 1,
+                Err(Error::Conflict { .. }) if conflicts_expected => {}
+                Err(e) => failed(&line.number, duty, &e),
+            }
+        }
+        Ok(changed)
     }
 
     /// Signs a checkpoint of every case's journal head changed since the last one.
@@ -170,6 +225,7 @@ impl App {
                             deemed_accepted = r.deemed_accepted,
                             terminated = r.terminated,
                             escalated = r.escalated,
+                            limits_counted = r.limits_counted,
                             "case duties done"
                         ),
                         Ok(_) => {}

@@ -106,6 +106,11 @@ pub struct TaskView {
     pub escalated: bool,
     /// The caller may claim it now (open, their department, their role).
     pub claimable: bool,
+    /// The caller may enter its result by hand (an external step of their department and
+    /// role, waiting for the department's own system).
+    pub recordable: bool,
+    /// For an external step: its decision document's number in that system.
+    pub document: Option<String>,
     /// The caller holds it.
     pub mine: bool,
 }
@@ -135,6 +140,9 @@ pub struct CaseView {
     pub agent: Option<String>,
     /// How the result is to reach the applicant: `window`, `electronic` or `post`.
     pub delivery: String,
+    /// What the applicant consented to (`data_sharing`, `electronic_delivery`,
+    /// `notifications`).
+    pub consents: Vec<String>,
     /// Visits to a window so far (submission, supplying, pickup).
     pub visits: i64,
     /// Materials to be supplied later (容缺), by name.
@@ -154,7 +162,8 @@ pub struct CaseView {
     pub tasks: Vec<TaskView>,
     #[schema(value_type = Object)]
     pub document: CaseDoc,
-    /// `window`, `flow` or `supervisor`: how the caller stands to it.
+    /// `window`, `flow`, `colleague` (its department's back office, on no step) or
+    /// `supervisor`: how the caller stands to it.
     pub standing: String,
     /// The steps before the caller's task, for sending back.
     pub earlier_steps: Vec<(String, String)>,
@@ -184,6 +193,17 @@ impl App {
     pub async fn case_view(&self, signed: &Signed, id: &str) -> Result<CaseView, Error> {
         let (case, standing) = self.case_for(signed, id).await?;
         self.view_of(signed, case, standing).await
+    }
+
+    /// A case and its journal, read (and, outside its flow, recorded) once, for its page.
+    pub async fn case_page(
+        &self,
+        signed: &Signed,
+        id: &str,
+    ) -> Result<(CaseView, Vec<super::JournalView>), Error> {
+        let (case, standing) = self.case_for(signed, id).await?;
+        let journal = self.journal_of(&case.id).await?;
+        Ok((self.view_of(signed, case, standing).await?, journal))
     }
 
     pub(crate) async fn view_of(
@@ -233,10 +253,24 @@ impl App {
             (None, Some(code)) => code.clone(),
             (None, None) => String::new(),
         };
-        let agent = match &application.representation_id {
-            Some(_) => names.of(self, Some(&application.submitted_by)).await?,
-            None => None,
+        // The representation's agent, recorded with the application (at a window the one
+        // who submits is the clerk, not the agent).
+        let agent_id = application.document.get("agent").and_then(|a| a.as_str());
+        let agent = match (&application.representation_id, agent_id) {
+            (Some(_), Some(a)) => names.of(self, Some(a)).await?,
+            (Some(_), None) => names.of(self, Some(&application.submitted_by)).await?,
+            (None, _) => None,
         };
+        let consents = application
+            .document
+            .get("consents")
+            .and_then(|c| c.as_array())
+            .map(|c| {
+                c.iter()
+                    .filter_map(|k| k.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
         let material_name = |id: &String| {
             content
                 .materials
@@ -283,6 +317,7 @@ impl App {
             applicant,
             applicant_id: application.applicant_id.clone(),
             agent,
+            consents,
             delivery: application
                 .document
                 .get("delivery")
@@ -324,6 +359,7 @@ impl App {
             standing: match standing {
                 Standing::Window => "window",
                 Standing::Flow => "flow",
+                Standing::Colleague => "colleague",
                 Standing::Supervisor => "supervisor",
             }
             .into(),
@@ -430,6 +466,8 @@ fn task_view(
         cosigns: t.cosigns.clone(),
         escalated: t.escalated,
         claimable: may_take && t.state == onetrip_domain::case::TaskState::Open,
+        recordable: may_take && t.state == onetrip_domain::case::TaskState::External,
+        document: t.document.clone(),
         mine: t.claimed_by.as_deref() == Some(me) && t.state.is_live(),
     }
 }

@@ -4,6 +4,7 @@
 //! [`Administrator`] rules (scope, self, the three administrators) and records a refusal in
 //! the audit log; every change is journaled there with its actor.
 
+mod create;
 mod delegations;
 mod tokens;
 
@@ -15,11 +16,8 @@ use onetrip_domain::audit::{AuditEvent, AuditRecord, Outcome};
 use onetrip_domain::auth::PasswordPolicy;
 use onetrip_domain::clock::Clock;
 use onetrip_domain::message::{Explain, Message};
-use onetrip_domain::person::Assurance;
 use onetrip_domain::Division;
-use onetrip_store::{
-    Account, AccountKind, Conflict, NewAccount, SharedStore, StoreError, StoredGrant,
-};
+use onetrip_store::{Account, AccountKind, Conflict, SharedStore, StoreError, StoredGrant};
 use onetrip_vault::PasswordHasher;
 use std::collections::{BTreeMap, HashMap};
 
@@ -330,69 +328,6 @@ impl StaffAdmin<'_> {
             .may_manage(&administered(&entry, &plain), &dir.divisions);
         self.allow(actor, verdict, id, action).await?;
         Ok(entry)
-    }
-
-    /// Creates a staff account whose owner replaces the password at first sign-in.
-    pub async fn create(&self, actor: &Actor, new: &NewStaff) -> Result<Account, Error> {
-        self.create_with(actor, new, true).await
-    }
-
-    /// Creates a staff account; `must_change_password` is false only for the demo accounts,
-    /// whose password the demo login page shows.
-    pub async fn create_with(
-        &self,
-        actor: &Actor,
-        new: &NewStaff,
-        must_change_password: bool,
-    ) -> Result<Account, Error> {
-        check_login(&new.login)?;
-        let name = new.name.trim();
-        if name.is_empty() || name.chars().count() > 64 {
-            return Err(Error::invalid("name", Message::new("invalid-staff-name")));
-        }
-        let org = new.organization.trim();
-        if org.is_empty() {
-            return Err(Error::invalid(
-                "organization",
-                Message::new("invalid-organization"),
-            ));
-        }
-        let dir = self.directory().await?;
-        let verdict = actor
-            .administrator()
-            .may_create_in(dir.organization(org), &dir.divisions);
-        self.allow(actor, verdict, org, "create staff").await?;
-        let hash = self.hash(&new.password, &[&new.login, name]).await?;
-        let record = actor.record(
-            self.clock,
-            AuditEvent::AccountCreated,
-            "",
-            format!("staff {}", new.login),
-        );
-        match self
-            .store
-            .create_account(
-                NewAccount {
-                    kind: AccountKind::Staff,
-                    login: new.login.clone(),
-                    display_name: name.to_string(),
-                    organization: Some(org.to_string()),
-                    password_hash: Some(hash),
-                    assurance: Assurance::InPerson,
-                    person: None,
-                    must_change_password,
-                },
-                record,
-            )
-            .await
-        {
-            Ok(a) => Ok(a),
-            Err(StoreError::Conflict(Conflict::Login)) => Err(Error::conflict(
-                "login",
-                Message::new("conflict-login-taken").text("login", &new.login),
-            )),
-            Err(e) => Err(e.into()),
-        }
     }
 
     pub async fn grant(
