@@ -20,22 +20,37 @@ const CATALOG_CACHE: &str = "public, max-age=300";
 
 /// Gives each request an id, logs every server error with it, and returns it.
 async fn request_id(request: Request, next: Next) -> Response {
-    let id = onetrip_vault::random_bytes::<8>()
-        .map(|b| b.iter().map(|x| format!("{x:02x}")).collect::<String>())
-        .unwrap_or_default();
+    let id = next_request_id();
     let method = request.method().clone();
-    let path = request.uri().path().to_string();
+    let path = request.uri().clone();
     let span = tracing::info_span!("request", id = %id);
     let mut response = tracing::Instrument::instrument(next.run(request), span).await;
     let status = response.status();
     // 503 (not ready yet, or busy) is expected while starting and under overload.
     if status.is_server_error() && status != axum::http::StatusCode::SERVICE_UNAVAILABLE {
+        let path = path.path();
         tracing::error!(request_id = %id, %method, %path, status = status.as_u16(), "server error");
     }
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, v);
     }
     response
+}
+
+/// A request id: this process's random prefix and a counter, 16 hex digits, unique without
+/// asking the operating system for randomness on every request.
+fn next_request_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::OnceLock;
+    static PREFIX: OnceLock<u64> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let prefix = *PREFIX.get_or_init(|| {
+        onetrip_vault::random_bytes::<4>()
+            .map(|b| u64::from(u32::from_be_bytes(b)) << 32)
+            .unwrap_or(0)
+    });
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed) & 0xffff_ffff;
+    format!("{:016x}", prefix | n)
 }
 
 /// A panic in a handler: logged by [`request_id`] as a server error, shown as a bare 500.

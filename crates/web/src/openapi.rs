@@ -38,7 +38,8 @@ pub struct ErrorDetail {
 /// The API document: the handlers' own descriptions, with the answers each route gives by
 /// its declaration in the route table added where a handler does not describe them: 401
 /// and 403 for routes that need a session or token, 403 for a refused CSRF check on a state
-/// change, 400, 413, 415 and 422 for a JSON body, and 429 where attempts are limited.
+/// change, 404 where the path names an object, 400, 413, 415 and 422 for a JSON body, 429
+/// where attempts are limited, and 503 for a state change the store is too busy to take.
 pub fn document(routes: &[RouteInfo]) -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     let components = doc.components.get_or_insert_with(Default::default);
@@ -57,6 +58,18 @@ pub fn document(routes: &[RouteInfo]) -> utoipa::openapi::OpenApi {
             answers.push((
                 "403",
                 "跨站请求或缺少 CSRF 令牌 (cross-site, or no CSRF token)",
+            ));
+        }
+        if route.path.contains('{') {
+            answers.push((
+                "404",
+                "没有找到，或无权查看 (not found, or not yours to see)",
+            ));
+        }
+        if route.method != Method::GET {
+            answers.push((
+                "503",
+                "系统繁忙，请稍后再试 (busy; retry after the time given)",
             ));
         }
         if operation.request_body.is_some() {

@@ -11,8 +11,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use onetrip_app::cases::{
-    AcceptRequest, Acted, ApplicationRequest, CaseView, DecisionRequest, DeliveryRequest,
-    ExternalResult, Inbox, InboxLine, JournalView, MatterChoice, Submitted, TaskMove,
+    AcceptRequest, Acted, ApplicationRequest, CaseView, CommitmentCheckRequest, DecisionRequest,
+    DeliveryRequest, ExternalResult, Inbox, JournalView, MatterChoice, Submitted, Supervision,
+    TaskMove,
 };
 use onetrip_app::Signed;
 use serde::Deserialize;
@@ -242,13 +243,28 @@ pub async fn deliver(
     Ok(Json(state.deliver(&signed, &id, &req).await?))
 }
 
-/// For a supervisor: the live tasks of their divisions, escalated and overdue first.
-#[utoipa::path(get, path = "/api/v1/supervision", tag = "cases", responses((status = 200, body = [InboxLine])))]
+/// For a supervisor, in their divisions: live tasks escalated, overdue, nearing their limit
+/// or unclaimed; cases near or past their promised limit; cases whose commitments wait for
+/// their later check.
+#[utoipa::path(get, path = "/api/v1/supervision", tag = "cases", responses((status = 200, body = Supervision)))]
 pub async fn supervision(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
-) -> Answer<Json<Vec<InboxLine>>> {
+) -> Answer<Json<Supervision>> {
     Ok(Json(state.supervision(&signed).await?))
+}
+
+/// Records the later check of a case's signed commitments (告知承诺制的事后核查), by the
+/// implementing department's back office; a false commitment needs a note of what was found.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/commitment-check", tag = "cases", params(("id" = String, Path)), request_body = CommitmentCheckRequest,
+    responses((status = 200, body = Acted), (status = 409, body = crate::openapi::ErrorBody)))]
+pub async fn commitment_check(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<CommitmentCheckRequest>,
+) -> Answer<Json<Acted>> {
+    Ok(Json(state.check_commitments(&signed, &id, &req).await?))
 }
 
 /// What an incomplete application was given again after the complete notice.

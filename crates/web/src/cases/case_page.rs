@@ -14,8 +14,8 @@ use axum::http::header::CACHE_CONTROL;
 use axum::response::{IntoResponse, Redirect};
 use axum::Extension;
 use onetrip_app::cases::{
-    AcceptRequest, Acted, CaseView, DecisionRequest, DeliveryRequest, ExternalResult, JournalView,
-    TaskMove,
+    AcceptRequest, Acted, CaseView, CommitmentCheckRequest, DecisionRequest, DeliveryRequest,
+    ExternalResult, JournalView, TaskMove,
 };
 use onetrip_app::Signed;
 use serde::Deserialize;
@@ -26,6 +26,8 @@ struct CasePage<'a> {
     c: &'a Chrome,
     csrf: String,
     me: String,
+    /// The caller's department or service place.
+    organization: Option<String>,
     case: CaseView,
     journal: Vec<JournalView>,
     /// Colleagues each of the caller's tasks can go to: (task, [(id, name)]).
@@ -44,6 +46,42 @@ impl CasePage<'_> {
 
     fn is_window(&self) -> bool {
         self.case.standing == "window"
+    }
+
+    /// The implementing department's back office, where the commitment check is done.
+    fn in_department(&self) -> bool {
+        (self.case.standing == "flow" || self.case.standing == "colleague")
+            && self.organization.as_deref() == Some(self.case.department.as_str())
+    }
+
+    /// A journal entry's note as a person reads it: the recorded value in words.
+    fn note(&self, j: &JournalView) -> String {
+        let step_name = |id: &str| {
+            self.case
+                .tasks
+                .iter()
+                .find(|t| t.step == id)
+                .map_or_else(|| id.to_string(), |t| t.step_name.clone())
+        };
+        match j.action.as_str() {
+            "submit" => self.c.label("channel", &j.note).into_owned(),
+            "deliver" => self.c.label("delivery", &j.note).into_owned(),
+            "conclude" => self.c.label("decision", &j.note).into_owned(),
+            "complete_notice" => {
+                let n = j
+                    .note
+                    .split(' ')
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                self.c.n("journal-note-items", n).into_owned()
+            }
+            "terminated" => self.c.t("journal-note-deficiency").into_owned(),
+            "send_back" => step_name(&j.note),
+            "add_cosigner" | "hand_over" => j.colleague.clone().unwrap_or_default(),
+            "escalate" | "limits_counted" => String::new(),
+            _ => j.note.clone(),
+        }
     }
 
     fn holds_a_task(&self) -> bool {
@@ -79,11 +117,10 @@ async fn case_page(
     error: Option<&Error>,
     notice: Option<String>,
 ) -> Answer {
-    let mut case = state.case_view(signed, id).await?;
+    let (mut case, journal) = state.case_page(signed, id).await?;
     for g in &mut case.gaps {
         g.localize(c.lang);
     }
-    let journal = state.case_journal(signed, id).await?;
     let mut colleagues = Vec::new();
     for t in case.tasks.iter().filter(|t| t.mine) {
         colleagues.push((t.id.clone(), state.colleagues(signed, id, &t.id).await?));
@@ -92,6 +129,7 @@ async fn case_page(
         c,
         csrf: signed.csrf(),
         me: signed.account.id.clone(),
+        organization: signed.account.organization.clone(),
         case,
         journal,
         colleagues,
@@ -154,6 +192,8 @@ pub struct ActForm {
     colleague: String,
     #[serde(default)]
     pass: String,
+    #[serde(default)]
+    document: String,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -334,8 +374,24 @@ pub async fn external(
 ) -> Answer {
     let req = ExternalResult {
         pass: f.pass == "true",
+        document: f.document,
         reason: given(&f.reason),
     };
     let r = state.external_result(&signed, &id, &task, &req).await;
     after(&state, &signed, &c, &id, "external", r).await
+}
+
+pub async fn commitment_check(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): CaseId,
+    c: Chrome,
+    FormBody(f): FormBody<ActForm>,
+) -> Answer {
+    let req = CommitmentCheckRequest {
+        truthful: f.pass == "true",
+        note: given(&f.reason),
+    };
+    let r = state.check_commitments(&signed, &id, &req).await;
+    after(&state, &signed, &c, &id, "commitment-checked", r).await
 }

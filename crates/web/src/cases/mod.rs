@@ -103,10 +103,16 @@ pub(crate) fn routes() -> Vec<Route> {
             case_page::move_task,
         ),
         page(
-            post,
+            post.clone(),
             "/cases/{id}/tasks/{task}/external",
             AnyStaff,
             case_page::external,
+        ),
+        page(
+            post,
+            "/cases/{id}/commitment-check",
+            AnyStaff,
+            case_page::commitment_check,
         ),
         api!(clerk, api::submit),
         api!(clerk, api::matters),
@@ -128,5 +134,6 @@ pub(crate) fn routes() -> Vec<Route> {
         api!(clerk, api::conclude),
         api!(clerk, api::deliver),
         api!(Staff(Supervise), api::supervision),
+        api!(AnyStaff, api::commitment_check),
     ]
 }

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::header::CACHE_CONTROL;
 use axum::response::IntoResponse;
 use axum::Extension;
-use onetrip_app::cases::InboxLine;
+use onetrip_app::cases::{CaseAttention, InboxLine, Supervision};
 use onetrip_app::Signed;
 
 #[derive(Template)]
@@ -19,6 +19,7 @@ struct InboxPage<'a> {
     csrf: String,
     mine: Vec<InboxLine>,
     claimable: Vec<InboxLine>,
+    external: Vec<InboxLine>,
 }
 
 pub async fn inbox(
@@ -32,6 +33,7 @@ pub async fn inbox(
         csrf: signed.csrf(),
         mine: inbox.mine,
         claimable: inbox.claimable,
+        external: inbox.external,
     })?;
     Ok(([(CACHE_CONTROL, "no-store")], html).into_response())
 }
@@ -41,6 +43,8 @@ pub async fn inbox(
 struct SupervisionPage<'a> {
     c: &'a Chrome,
     lines: Vec<InboxLine>,
+    cases: Vec<CaseAttention>,
+    commitments: Vec<CaseAttention>,
     overdue: usize,
     nearing: usize,
     escalated: usize,
@@ -52,7 +56,11 @@ pub async fn supervision(
     Extension(signed): Extension<Signed>,
     c: Chrome,
 ) -> Answer {
-    let lines = state.supervision(&signed).await?;
+    let Supervision {
+        tasks: lines,
+        cases,
+        commitments,
+    } = state.supervision(&signed).await?;
     let count = |f: &dyn Fn(&InboxLine) -> bool| lines.iter().filter(|l| f(l)).count();
     let html = render(&SupervisionPage {
         c: &c,
@@ -61,6 +69,8 @@ pub async fn supervision(
         escalated: count(&|l| l.escalated),
         unclaimed: count(&|l| l.state == "open"),
         lines,
+        cases,
+        commitments,
     })?;
     Ok(([(CACHE_CONTROL, "no-store")], html).into_response())
 }

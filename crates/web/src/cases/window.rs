@@ -384,6 +384,11 @@ pub async fn submit(
         idempotency_key: get("idempotency_key"),
         delivery: get("delivery"),
         delivery_address: get("delivery_address"),
+        consents: values
+            .keys()
+            .filter_map(|k| k.strip_prefix("consent."))
+            .map(String::from)
+            .collect(),
     };
     match state.submit(&signed, &req).await {
         Ok(done) => {
