@@ -440,3 +440,6 @@ mod case_scope;
 
 #[path = "http/case_pages.rs"]
 mod case_pages;
+
+#[path = "http/case_steps.rs"]
+mod case_steps;

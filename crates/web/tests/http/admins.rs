@@ -6,6 +6,7 @@ use super::each_app;
 use onetrip_app::demo::DEMO_PASSWORD;
 use onetrip_domain::audit::AuditEvent;
 use onetrip_store::AuditFilter;
+use onetrip_testkit::TestApp;
 
 #[tokio::test]
 async fn the_three_administrators_stay_separate() {
@@ -352,4 +353,92 @@ async fn passwords_expire_under_the_mlps_profile_and_are_changed_by_their_owner(
         let outcomes: Vec<&str> = changes.iter().map(|e| e.record.outcome.key()).collect();
         assert_eq!(outcomes, vec!["success", "failure"]);
     }
+}
+
+/// A token of `login`'s own, for `scope`.
+async fn own_token(app: &TestApp, login: &str, scope: &str) -> (String, String) {
+    let client = staff(app, login).await;
+    let csrf = csrf_of(app, &client).await;
+    let created: serde_json::Value = client
+        .post(app.url("/api/v1/me/tokens"))
+        .header("x-csrf-token", &csrf)
+        .json(&serde_json::json!({"name": "业务系统", "scopes": [scope]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = app.store.account_by_login(login).await.unwrap().unwrap().id;
+    (created["token"].as_str().unwrap().to_string(), id)
+}
+
+/// The status of a GET with a token.
+async fn with_token(app: &TestApp, path: &str, token: &str) -> u16 {
+    app.client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// A token the server has just seen (and keeps for a moment) stops working the moment its
+/// holder's password or second factor is reset, and loses a role the moment the grant is
+/// revoked.
+#[tokio::test]
+async fn a_token_in_use_ends_at_once_with_a_reset_or_a_revoked_grant() {
+    each_app(|app| async move {
+        let sec = staff(&app, "secadmin").await;
+        let sec_csrf = csrf_of(&app, &sec).await;
+
+        for (login, scope, reset, form_extra) in [
+            (
+                "handler",
+                "handler",
+                "reset-password",
+                Some(("password", "Qingxi-county-2027!")),
+            ),
+            ("reviewer", "reviewer", "reset-second-factor", None),
+        ] {
+            let (token, id) = own_token(&app, login, scope).await;
+            assert_eq!(with_token(&app, "/api/v1/inbox", &token).await, 200);
+            let mut form = vec![("csrf", sec_csrf.as_str())];
+            form.extend(form_extra);
+            let (status, _) =
+                post_form(&app, &sec, &format!("/admin/staff/{id}/{reset}"), &form).await;
+            assert!(status < 400, "{reset}: {status}");
+            assert_eq!(
+                with_token(&app, "/api/v1/inbox", &token).await,
+                401,
+                "{reset} ends the token at once"
+            );
+        }
+
+        let (token, id) = own_token(&app, "clerk", "window_clerk").await;
+        assert_eq!(
+            with_token(&app, "/api/v1/window/matters", &token).await,
+            200
+        );
+        let grants = app.store.grants_of(&id).await.unwrap();
+        let grant = grants
+            .iter()
+            .find(|g| g.grant.role.key() == "window_clerk")
+            .unwrap();
+        let resp = sec
+            .delete(app.url(&format!("/api/v1/grants/{}", grant.id)))
+            .header("x-csrf-token", &sec_csrf)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 204);
+        assert_eq!(
+            with_token(&app, "/api/v1/window/matters", &token).await,
+            403,
+            "the revoked role is gone from the token at once"
+        );
+    })
+    .await;
 }

@@ -23,9 +23,22 @@ async fn a_case_outside_ones_scope_is_not_found_and_nothing_changes() {
         )
         .await
         .unwrap();
+        // The case's own department, but a handler of one township only: the case is the
+        // county's.
+        app.add_desk(
+            "civil.shimen.handler",
+            super::cases::CIVIL_AFFAIRS,
+            &[(Role::Handler, "331199101")],
+        )
+        .await
+        .unwrap();
         let actors = [
             ("shimen.window", Desk::of(&app, "shimen.window").await),
             ("police.handler", Desk::of(&app, "police.handler").await),
+            (
+                "civil.shimen.handler",
+                Desk::of(&app, "civil.shimen.handler").await,
+            ),
             ("auditor", Desk::of(&app, "auditor").await),
             ("secadmin", Desk::of(&app, "secadmin").await),
         ];
@@ -66,7 +79,48 @@ async fn a_case_outside_ones_scope_is_not_found_and_nothing_changes() {
                 format!("/api/v1/cases/{id}/special-procedure"),
                 json!({"name": "实地查看"}),
             ),
+            (
+                "POST",
+                format!("/api/v1/cases/{id}/tasks/{handle}/external"),
+                json!({"pass": true, "document": "民审〔2026〕1号"}),
+            ),
+            (
+                "POST",
+                format!("/api/v1/cases/{id}/resubmission"),
+                json!({"form": {}, "materials": {}}),
+            ),
+            ("POST", format!("/api/v1/cases/{id}/corrected"), json!({})),
+            ("POST", format!("/api/v1/cases/{id}/supplied"), json!({})),
+            (
+                "POST",
+                format!("/api/v1/cases/{id}/commitment-check"),
+                json!({"truthful": true}),
+            ),
+            ("GET", format!("/cases/{id}/notice"), json!(null)),
+            ("GET", format!("/cases/{id}/decision"), json!(null)),
+            ("GET", format!("/cases/{id}/resubmit"), json!(null)),
         ];
+        // The same acts through the pages' forms.
+        let page_posts: Vec<String> = [
+            "accept",
+            "refuse",
+            "notice",
+            "supplied",
+            "corrected",
+            "conclude",
+            "deliver",
+            "special",
+            "resubmit",
+            "commitment-check",
+        ]
+        .iter()
+        .map(|act| format!("/cases/{id}/{act}"))
+        .chain(
+            ["claim", "decide", "move", "external"]
+                .iter()
+                .map(|act| format!("/cases/{id}/tasks/{handle}/{act}")),
+        )
+        .collect();
         let version = app.store.case(&id).await.unwrap().unwrap().version;
         let entries = journal_len(&app, &id).await;
         for (who, desk) in &actors {
@@ -88,16 +142,58 @@ async fn a_case_outside_ones_scope_is_not_found_and_nothing_changes() {
                     || path.contains("/refuse")
                     || path.contains("/notice")
                     || path.contains("/conclude")
-                    || path.contains("/delivery");
-                let expected: &[u16] =
-                    if window_route && matches!(*who, "police.handler" | "auditor" | "secadmin") {
-                        &[403] // the guard: they hold no window role
-                    } else {
-                        &[404]
-                    };
+                    || path.contains("/delivery")
+                    || path.contains("/resubmi")
+                    || path.contains("/corrected")
+                    || path.contains("/supplied");
+                let expected: &[u16] = if window_route && *who != "shimen.window" {
+                    &[403] // the guard: they hold no window role
+                } else {
+                    &[404]
+                };
                 assert!(
                     expected.contains(&status),
                     "{who} {method} {path}: {status}"
+                );
+            }
+            for path in &page_posts {
+                let resp = desk
+                    .client
+                    .post(app.url(path))
+                    .form(&[
+                        ("csrf", desk.csrf.as_str()),
+                        ("reason", "x"),
+                        ("decision", "pass"),
+                        ("action", "recall"),
+                        ("method", "window"),
+                        ("pass", "true"),
+                        ("document", "民审〔2026〕1号"),
+                        ("name", "实地查看"),
+                    ])
+                    .send()
+                    .await
+                    .unwrap();
+                let status = resp.status().as_u16();
+                let window_page = [
+                    "accept",
+                    "refuse",
+                    "notice",
+                    "supplied",
+                    "corrected",
+                    "conclude",
+                    "deliver",
+                    "resubmit",
+                ]
+                .iter()
+                .any(|a| path.ends_with(&format!("/{a}")));
+                let expected: &[u16] = if window_page && *who != "shimen.window" {
+                    &[403]
+                } else {
+                    &[404]
+                };
+                assert!(
+                    expected.contains(&status),
+                    "{who} POST {path} (page): {status}"
                 );
             }
             assert!(
@@ -246,15 +342,19 @@ async fn fifty_people_at_once_one_claim_and_one_decision_win() {
             "{:?}",
             answers.iter().map(|a| a.0).collect::<Vec<_>>()
         );
-        let loser = answers.iter().find(|(s, _)| *s == 409).unwrap();
-        assert!(
-            loser.1["error"]["message"]
-                .as_str()
-                .unwrap()
-                .contains("已经办理过"),
-            "{}",
-            loser.1
-        );
+        let losers: Vec<&(u16, serde_json::Value)> =
+            answers.iter().filter(|(s, _)| *s != 200).collect();
+        assert_eq!(losers.len(), 49);
+        for (status, body) in losers {
+            assert_eq!(*status, 409, "{body}");
+            assert!(
+                body["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("已经办理过"),
+                "{body}"
+            );
+        }
         assert_eq!(
             journal_len(&app, &id).await,
             before + 2,

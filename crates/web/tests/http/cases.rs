@@ -269,12 +269,13 @@ async fn a_walk_in_case_is_accepted_decided_by_two_people_and_handed_out() {
             .post(
                 &app,
                 &format!("/api/v1/cases/{id}/delivery"),
-                json!({"method": "post"}),
+                json!({"method": "post", "tracking": "SF1"}),
             )
             .await;
         assert_eq!(
             (status, body["error"]["field"].as_str()),
-            (422, Some("address"))
+            (422, Some("address")),
+            "no address given, none with the application"
         );
         let (status, acted) = clerk
             .post(
@@ -482,13 +483,22 @@ async fn an_overdue_task_goes_to_the_supervisor() {
         let clerk = Desk::of(&app, "clerk").await;
         let id = accepted_case(&app, &clerk, "late-1").await;
         let supervisor = Desk::of(&app, "supervisor").await;
-        let lines = supervisor.get(&app, "/api/v1/supervision").await.1;
+        let lines = supervisor.get(&app, "/api/v1/supervision").await.1["tasks"].clone();
         assert_eq!(lines[0]["urgency"], "on_time");
         assert_eq!(lines[0]["state"], "open", "unclaimed tasks are listed too");
         app.clock.advance(chrono::Duration::days(7));
         assert_eq!(app.app().sweep().await.unwrap().escalated, 1);
         let supervisor = Desk::of(&app, "supervisor").await;
-        let lines = supervisor.get(&app, "/api/v1/supervision").await.1;
+        let seen = supervisor.get(&app, "/api/v1/supervision").await.1;
+        assert!(
+            seen["cases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["case_id"] == id.as_str() && c["urgency"] == "nearing"),
+            "the case on the last day of its promised limit is listed too: {seen}"
+        );
+        let lines = seen["tasks"].clone();
         assert_eq!(
             (
                 lines[0]["escalated"].as_bool(),

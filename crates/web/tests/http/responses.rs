@@ -426,6 +426,22 @@ async fn the_api_document_tells_the_answers_and_bounds_the_routes_give() {
         if route.access != onetrip_web::auth::Access::Public {
             assert!(has("401") && has("403"), "{} {}", route.method, route.path);
         }
+        if route.path.contains('{') {
+            assert!(
+                has("404"),
+                "{} {} names an object but lacks 404",
+                route.method,
+                route.path
+            );
+        }
+        if route.method != axum::http::Method::GET {
+            assert!(
+                has("503"),
+                "{} {} lacks 503 (busy)",
+                route.method,
+                route.path
+            );
+        }
         if !operation["requestBody"].is_null() {
             for s in ["400", "413", "415", "422"] {
                 assert!(has(s), "{} {} lacks {s}", route.method, route.path);
