@@ -96,17 +96,17 @@ fn generated_batch(n: usize) -> anyhow::Result<onetrip_domain::catalog::file::Ca
     Ok(batch)
 }
 
-struct Server {
+pub(crate) struct Server {
     child: tokio::process::Child,
     /// The port the server itself reported listening on.
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Server {
     /// Starts `onetrip serve` and waits until it is ready. The port is the one the server
     /// reports it bound (so a port already taken by another process fails the start, and
     /// nothing else is ever measured); a server that exits or never gets ready is an error.
-    async fn start(
+    pub(crate) async fn start(
         data_dir: &Path,
         key_file: &Path,
         url: &str,
@@ -171,7 +171,12 @@ impl Server {
         }
     }
 
-    fn rss_mib(&self) -> Option<f64> {
+    /// The server's process id.
+    pub(crate) fn pid(&self) -> Option<String> {
+        self.child.id().map(|p| p.to_string())
+    }
+
+    pub(crate) fn rss_mib(&self) -> Option<f64> {
         let pid = self.child.id()?;
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
         let kb: f64 = status

@@ -4,6 +4,7 @@ mod audit;
 mod backup;
 mod bench;
 mod bench_auth;
+mod bench_cases;
 mod calendar;
 mod catalog;
 mod config;
@@ -59,6 +60,8 @@ enum Command {
     User(user::Command),
     /// Measure throughput and latency of a running server against a generated catalog.
     Bench(bench::Args),
+    /// Measure case submissions and complete cases over HTTP against the bare path.
+    BenchCases(bench_cases::Args),
     /// Verify the security audit log's hash chain.
     #[command(subcommand)]
     Audit(audit::Command),
@@ -100,6 +103,7 @@ fn main() -> ExitCode {
             Command::Catalog(cmd) => catalog::run(cmd).await,
             Command::Demo { common } => demo::run(common).await,
             Command::Bench(args) => bench::run(args).await,
+            Command::BenchCases(args) => bench_cases::run(args).await,
             Command::User(cmd) => user::run(cmd).await,
             Command::Keys(cmd) => keys::run(cmd).await,
             Command::BenchAuth(args) => bench_auth::run(args).await,

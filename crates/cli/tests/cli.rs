@@ -553,6 +553,11 @@ fn every_subcommand_has_help() {
         vec!["keys", "rotate", "--help"],
         vec!["backup", "--help"],
         vec!["audit", "verify", "--help"],
+        vec!["calendar", "import", "--help"],
+        vec!["calendar", "show", "--help"],
+        vec!["journal", "verify", "--help"],
+        vec!["journal", "checkpoint", "--help"],
+        vec!["bench-cases", "--help"],
         vec!["restore", "--help"],
         vec!["catalog", "--help"],
         vec!["catalog", "import", "--help"],
@@ -580,3 +585,8 @@ fn demo_loads_the_county() {
     assert!(text(&out).contains("青溪县"));
     assert!(data.path().join("onetrip.sqlite3").exists());
 }
+
+#[path = "cli/cases.rs"]
+mod cases;
+#[path = "cli/crash.rs"]
+mod crash;
