@@ -2,7 +2,8 @@
 // headless Chromium, and the axe-core check (no serious or critical violation).
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 
@@ -31,3 +32,52 @@ export async function axe(page, label) {
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   assert.deepEqual(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`), [], `accessibility on ${label}`);
 }
+
+/** Signs a demo staff account in through the pages, as a person would. */
+export async function signIn(context, login) {
+  const page = await context.newPage();
+  await page.goto(`${BASE}/login`);
+  const password = (await page.locator('.banner.demo p .code').innerText()).trim();
+  await page.getByLabel('登录名').fill(login);
+  await page.getByLabel('密码').fill(password);
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.waitForURL(/\/login\/second-factor/);
+  const code = await freshCode(context, login);
+  await page.getByLabel('6 位验证码').fill(code);
+  await page.getByRole('button', { name: '确认' }).click();
+  await page.waitForURL(/\/me$/);
+  return page;
+}
+
+/** Codes already used, per account, kept in a file for this server: a code works once,
+ * and each test file runs in a process of its own, so a second sign-in within the same
+ * 30-second step, from any file, waits for the next code, as a person would. */
+const USED = `${tmpdir()}/onetrip-used-codes-${BASE.replace(/[^0-9a-z]/gi, '_')}.json`;
+const readUsed = () => { try { return JSON.parse(readFileSync(USED, 'utf8')); } catch { return {}; } };
+
+export async function freshCode(context, login) {
+  const helper = await context.newPage();
+  try {
+    for (let i = 0; i < 40; i++) {
+      const code = await codeOf(helper, login);
+      const used = readUsed();
+      if (used[login] !== code) {
+        writeFileSync(USED, JSON.stringify({ ...used, [login]: code }));
+        return code;
+      }
+      await helper.waitForTimeout(1000);
+    }
+    throw new Error(`no new code for ${login} within 40 s`);
+  } finally {
+    await helper.close();
+  }
+}
+
+/** The current code of a demo account, from the banner of the login page. */
+async function codeOf(page, login) {
+  await page.goto(`${BASE}/login`);
+  const cell = page.locator('td', { hasText: new RegExp(`^${login.replace('.', '\\.')}$`) });
+  const row = page.locator('.banner.demo tr').filter({ has: cell }).first();
+  return (await row.locator('td').nth(2).innerText()).trim();
+}
+

@@ -5,55 +5,11 @@
 import { test } from 'node:test';
 import { appendFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
-import { BASE, SHOTS, chrome, axe, contextOptions } from './common.mjs';
+import { BASE, SHOTS, chrome, axe, contextOptions, signIn, freshCode } from './common.mjs';
 
 /** Secrets the browser saw, for the scan of logs and data that follows the run. */
 function remember(secret) {
   if (process.env.ONETRIP_SECRETS_OUT && secret) appendFileSync(process.env.ONETRIP_SECRETS_OUT, `${secret}\n`);
-}
-
-/** Signs a demo staff account in through the pages, as a person would. */
-async function signIn(context, login) {
-  const page = await context.newPage();
-  await page.goto(`${BASE}/login`);
-  const password = (await page.locator('.banner.demo p .code').innerText()).trim();
-  await page.getByLabel('登录名').fill(login);
-  await page.getByLabel('密码').fill(password);
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.waitForURL(/\/login\/second-factor/);
-  const code = await freshCode(context, login);
-  await page.getByLabel('6 位验证码').fill(code);
-  await page.getByRole('button', { name: '确认' }).click();
-  await page.waitForURL(/\/me$/);
-  return page;
-}
-
-/** Codes already used, per account: a code works once, so a second sign-in within the
- * same 30-second step waits for the next code, as a person would. */
-const used = new Map();
-
-async function freshCode(context, login) {
-  const helper = await context.newPage();
-  try {
-    for (let i = 0; i < 40; i++) {
-      const code = await codeOf(helper, login);
-      if (used.get(login) !== code) {
-        used.set(login, code);
-        return code;
-      }
-      await helper.waitForTimeout(1000);
-    }
-    throw new Error(`no new code for ${login} within 40 s`);
-  } finally {
-    await helper.close();
-  }
-}
-
-/** The current code of a demo account, from the banner of the login page. */
-async function codeOf(page, login) {
-  await page.goto(`${BASE}/login`);
-  const row = page.locator('.banner.demo tr', { hasText: login }).first();
-  return (await row.locator('td').nth(2).innerText()).trim();
 }
 
 test('a window clerk signs in with password and one-time code, then signs out', async () => {
