@@ -139,6 +139,9 @@ pub struct CaseDoc {
     pub conclusion: Option<Conclusion>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<Delivery>,
+    /// The day a case ended because its deferred materials were not supplied by their date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminated_on: Option<NaiveDate>,
 }
 
 /// Why a transition is refused.
@@ -244,6 +247,7 @@ impl CaseDoc {
             verdict: None,
             conclusion: None,
             delivery: None,
+            terminated_on: None,
         }
     }
 
@@ -472,6 +476,7 @@ impl CaseDoc {
             _ => return Err(CaseError::WrongState(before)),
         }
         self.state = CaseState::Terminated;
+        self.terminated_on = Some(today);
         for t in self.tasks.iter_mut().filter(|t| t.state.is_live()) {
             t.state = super::TaskState::Cancelled;
         }

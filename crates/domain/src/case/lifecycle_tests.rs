@@ -217,6 +217,12 @@ fn a_deficiency_is_accepted_until_the_promise_and_terminates_when_late() {
     );
     let t = doc.deficiency_expired(d("2026-03-10")).unwrap();
     assert_eq!(t.after, CaseState::Terminated);
+    assert_eq!(doc.terminated_on, Some(d("2026-03-10")));
+    assert_eq!(
+        doc.deficiency.as_ref().map(|d| d.due),
+        Some(d("2026-03-09")),
+        "the notice names what was owed and by when"
+    );
     assert!(doc.tasks.iter().all(|t| !t.state.is_live()));
 }
 

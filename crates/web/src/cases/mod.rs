@@ -41,6 +41,12 @@ pub(crate) fn routes() -> Vec<Route> {
         ),
         page(
             Method::GET,
+            "/cases/{id}/termination",
+            AnyStaff,
+            printable::termination,
+        ),
+        page(
+            Method::GET,
             "/cases/{id}/resubmit",
             clerk,
             window::resubmit_form,

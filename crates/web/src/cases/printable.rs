@@ -1,5 +1,6 @@
 //! Printable A4 pages: the complete notice (一次性告知书) naming everything missing at
-//! once, and the decision document of a concluded case, ready for the e-seal.
+//! once, the decision document of a concluded case, ready for the e-seal, and the notice
+//! that ends a case whose deferred materials did not come by their date.
 
 use crate::error::Answer;
 use crate::page::{render, Chrome};
@@ -26,6 +27,15 @@ struct NoticePage<'a> {
 struct DecisionPage<'a> {
     c: &'a Chrome,
     case: CaseView,
+}
+
+#[derive(Template)]
+#[template(path = "case_termination.html")]
+struct TerminationPage<'a> {
+    c: &'a Chrome,
+    case: CaseView,
+    due: chrono::NaiveDate,
+    on: chrono::NaiveDate,
 }
 
 /// The complete notice of a case.
@@ -65,5 +75,31 @@ pub async fn decision(
         .into());
     }
     let html = render(&DecisionPage { c: &c, case })?;
+    Ok(([(CACHE_CONTROL, "no-store")], html).into_response())
+}
+
+/// The notice ending a case whose deferred materials (容缺) were not supplied by their date:
+/// what was owed, by when, and the day it ended.
+pub async fn termination(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    c: Chrome,
+) -> Answer {
+    let case = state.case_view(&signed, &id).await?;
+    let owed = case.document.deficiency.as_ref().map(|d| d.due);
+    let (Some(due), Some(on)) = (owed, case.document.terminated_on) else {
+        return Err(onetrip_app::Error::conflict(
+            "state",
+            onetrip_domain::message::Message::new("case-not-terminated"),
+        )
+        .into());
+    };
+    let html = render(&TerminationPage {
+        c: &c,
+        case,
+        due,
+        on,
+    })?;
     Ok(([(CACHE_CONTROL, "no-store")], html).into_response())
 }

@@ -98,6 +98,7 @@ async fn a_case_outside_ones_scope_is_not_found_and_nothing_changes() {
             ),
             ("GET", format!("/cases/{id}/notice"), json!(null)),
             ("GET", format!("/cases/{id}/decision"), json!(null)),
+            ("GET", format!("/cases/{id}/termination"), json!(null)),
             ("GET", format!("/cases/{id}/resubmit"), json!(null)),
         ];
         // The same acts through the pages' forms.

@@ -472,6 +472,30 @@ async fn deferred_materials_come_by_their_date_or_the_case_ends() {
         assert_eq!(ended.state, CaseState::Terminated);
         let last = app.store.journal(&late).await.unwrap().pop().unwrap().0;
         assert_eq!((last.actor.as_str(), last.action.as_str()), ("system", "terminated"));
+
+        // The notice that ends it names the material owed, the date it was due and the day
+        // the case ended; a case that did not end so has none. (Three days on, the morning's
+        // session has expired: the clerk signs in again.)
+        let clerk = Desk::of(&app, "clerk").await;
+        let page = |path: String| {
+            let client = clerk.client.clone();
+            let url = app.url(&path);
+            async move {
+                let resp = client.get(url).send().await.unwrap();
+                (resp.status().as_u16(), resp.text().await.unwrap())
+            }
+        };
+        let (status, case_page) = page(format!("/cases/{late}")).await;
+        assert_eq!(status, 200);
+        assert!(case_page.contains(&format!("/cases/{late}/termination")), "the case page links its notice");
+        let (status, html) = page(format!("/cases/{late}/termination")).await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("终止办理告知书") && html.contains(&deferrable.name), "{html}");
+        assert!(html.contains(r#"<dd id="termination-due">2026-03-04</dd>"#), "{html}");
+        assert!(html.contains(r#"<dd id="termination-on">2026-03-05</dd>"#), "{html}");
+        let (status, html) = page(format!("/cases/{id}/termination")).await;
+        assert_eq!(status, 409, "{html}");
+        assert!(html.contains("没有终止办理告知书"), "{html}");
     })
     .await;
 }

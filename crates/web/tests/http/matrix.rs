@@ -120,6 +120,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/cases/{id}", "any_staff"),
     ("GET", "/cases/{id}/notice", "AcceptApplication"),
     ("GET", "/cases/{id}/decision", "any_staff"),
+    ("GET", "/cases/{id}/termination", "any_staff"),
     ("GET", "/cases/{id}/resubmit", "AcceptApplication"),
     ("POST", "/cases/{id}/resubmit", "AcceptApplication"),
     ("POST", "/cases/{id}/accept", "AcceptApplication"),
