@@ -57,6 +57,8 @@ pub enum FlowError {
     NotEarlier,
     #[error("下一环节已签收，不能撤回")]
     NextClaimed,
+    #[error("另一环节已作出不予批准的决定，不能撤回")]
+    DeniedElsewhere,
     #[error("这个环节不在外部系统办理")]
     NotExternal,
     #[error("不能交给自己")]
@@ -77,6 +79,7 @@ impl Explain for FlowError {
             FlowError::SamePerson(step) => Message::new("flow-same-person").text("step", step),
             FlowError::NotEarlier => Message::new("flow-not-earlier"),
             FlowError::NextClaimed => Message::new("flow-next-claimed"),
+            FlowError::DeniedElsewhere => Message::new("flow-denied-elsewhere"),
             FlowError::NotExternal => Message::new("flow-not-external"),
             FlowError::ToSelf => Message::new("flow-to-self"),
             FlowError::MissingStep(step) => Message::new("flow-missing-step").text("step", step),
@@ -429,6 +432,14 @@ impl Engine<'_> {
             || t.decided_by.as_deref() != Some(actor)
         {
             return Err(FlowError::NotClaimedByYou);
+        }
+        // A parallel step's denial decided the case: taking one's pass back would reopen a
+        // case that can no longer be approved.
+        if tasks
+            .iter()
+            .any(|o| o.state == TaskState::Done && o.verdict == Some(Verdict::Deny))
+        {
+            return Err(FlowError::DeniedElsewhere);
         }
         let next = self.step(&t.step)?.next.clone();
         // Tasks are appended as they open: those of the next steps opened after this one.

@@ -123,6 +123,15 @@ impl Run {
             .unwrap()
     }
 
+    /// The first task a step opened, live or not.
+    fn first_of(&self, step: &str) -> String {
+        self.tasks
+            .iter()
+            .find(|t| t.step == step)
+            .map(|t| t.id.clone())
+            .unwrap()
+    }
+
     fn claim_and(&mut self, step: &str, who: &str, d: Decision) -> Result<Outcome, FlowError> {
         let id = self.task_of(step);
         self.with(|e, tasks, _| e.claim(tasks, &id, who))?;
@@ -312,13 +321,7 @@ fn a_decision_is_recalled_until_the_next_step_is_claimed() {
     let mut run = Run::new(dibao(), "无");
     run.with(|e, t, ids| e.start(t, "clerk", ids)).unwrap();
     run.claim_and("survey", "wu", Decision::Pass).unwrap();
-    let survey = run
-        .tasks
-        .iter()
-        .find(|t| t.step == "survey")
-        .unwrap()
-        .id
-        .clone();
+    let survey = run.first_of("survey");
     assert_eq!(
         run.with(|e, t, _| e.recall(t, &survey, "chen")),
         Err(FlowError::NotClaimedByYou),
@@ -334,6 +337,31 @@ fn a_decision_is_recalled_until_the_next_step_is_claimed() {
         run.with(|e, t, _| e.recall(t, &survey, "wu")),
         Err(FlowError::NextClaimed)
     );
+}
+
+#[test]
+fn a_pass_is_not_recalled_once_a_parallel_step_denied_the_case() {
+    let mut run = Run::new(dibao(), "有");
+    run.with(|e, t, ids| e.start(t, "clerk", ids)).unwrap();
+    run.claim_and("survey", "wu", Decision::Pass).unwrap();
+    let survey = run.first_of("survey");
+    let check = run.task_of("check");
+    let out = run
+        .with(|e, t, ids| {
+            let no = crate::case::External {
+                pass: false,
+                document: "民审〔2026〕13号",
+                reason: Some("家庭收入超过标准"),
+            };
+            e.external(t, &check, "civil-system", no, ids)
+        })
+        .unwrap();
+    assert_eq!(out, Outcome::Denied);
+    assert_eq!(
+        run.with(|e, t, _| e.recall(t, &survey, "wu")),
+        Err(FlowError::DeniedElsewhere)
+    );
+    assert!(run.live().is_empty(), "nothing reopened");
 }
 
 #[test]

@@ -163,6 +163,8 @@ pub enum CaseError {
     DocumentRequired,
     #[error("这件办件没有待核查的承诺")]
     NothingToCheck,
+    #[error("容缺受理的材料尚未补交，准予的决定还不能办结送达")]
+    MaterialsOwed,
     #[error(transparent)]
     Flow(#[from] FlowError),
 }
@@ -180,6 +182,7 @@ impl Explain for CaseError {
             CaseError::ReasonRequired => Message::new("case-reason-required"),
             CaseError::DocumentRequired => Message::new("case-document-required"),
             CaseError::NothingToCheck => Message::new("case-nothing-to-check"),
+            CaseError::MaterialsOwed => Message::new("case-materials-owed"),
             CaseError::Flow(e) => e.explain(),
         }
     }
@@ -249,6 +252,11 @@ impl CaseDoc {
             delivery: None,
             terminated_on: None,
         }
+    }
+
+    /// Whether the flow has denied the case.
+    pub fn denied(&self) -> bool {
+        self.verdict.as_ref().is_some_and(|v| !v.approved)
     }
 
     pub(super) fn expect(&self, states: &[CaseState]) -> Result<CaseState, CaseError> {
@@ -487,6 +495,11 @@ impl CaseDoc {
     pub fn conclude(&mut self, today: NaiveDate, by: &str) -> Result<Transition, CaseError> {
         let before = self.expect(&[CaseState::Decided])?;
         let verdict = self.verdict.clone().ok_or(CaseError::WrongState(before))?;
+        // An approval goes out only with the materials accepted as owed (容缺) in hand; a
+        // denial may conclude regardless.
+        if verdict.approved && self.deficiency.is_some() {
+            return Err(CaseError::MaterialsOwed);
+        }
         self.conclusion = Some(Conclusion {
             approved: verdict.approved,
             reason: verdict.reason,

@@ -227,6 +227,31 @@ fn a_deficiency_is_accepted_until_the_promise_and_terminates_when_late() {
 }
 
 #[test]
+fn an_approval_is_not_concluded_while_materials_are_owed() {
+    let w = World::new();
+    let intake = w.intake(&[("id_card", Presented::Original)]);
+    let mut doc = CaseDoc::received(d("2026-03-02"), intake);
+    let mut ids = counter();
+    doc.accept_with_deficiency(&w.ctx("2026-03-02"), "clerk", d("2026-03-09"), &mut ids)
+        .unwrap();
+    // As the flow leaves it when the last step approves.
+    doc.state = CaseState::Decided;
+    doc.verdict = Some(Verdict {
+        approved: true,
+        reason: None,
+        on: d("2026-03-05"),
+    });
+    assert_eq!(
+        doc.conclude(d("2026-03-05"), "clerk"),
+        Err(CaseError::MaterialsOwed)
+    );
+    assert_eq!(doc.state, CaseState::Decided, "nothing changed");
+    doc.supplied().unwrap();
+    doc.conclude(d("2026-03-06"), "clerk").unwrap();
+    assert_eq!(doc.state, CaseState::Concluded);
+}
+
+#[test]
 fn a_correction_stops_the_clocks_and_resumes_them_with_what_remained() {
     let w = World::new();
     let intake = w.intake(&[
@@ -342,4 +367,23 @@ fn a_refusal_needs_a_reason_and_a_special_procedure_stops_the_clock() {
     assert_eq!(doc.legal.unwrap().paused.map(|p| p.2), Some(19));
     doc.special_procedure(&at("2026-03-10"), None).unwrap();
     assert_eq!(doc.legal.unwrap().ends, Some(d("2026-04-07")));
+
+    // A correction asked and answered during a special procedure does not start the clock
+    // again: only the procedure's end does.
+    doc.special_procedure(&at("2026-03-11"), Some("专家评审"))
+        .unwrap();
+    let paused = doc.legal.unwrap().paused;
+    let handle = live_task(&doc, "handle");
+    doc.claim(&at("2026-03-11"), &handle, "wu").unwrap();
+    doc.decide(
+        &at("2026-03-12"),
+        &handle,
+        "wu",
+        Decision::Return("补充专家意见所需材料".into()),
+        &mut ids,
+    )
+    .unwrap();
+    doc.corrected(&at("2026-03-13")).unwrap();
+    assert_eq!(doc.legal.unwrap().paused, paused, "still stopped");
+    assert!(doc.legal.unwrap().ends.is_none());
 }

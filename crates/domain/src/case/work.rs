@@ -57,7 +57,10 @@ impl CaseDoc {
             Ok(())
         })?;
         self.correction = None;
-        self.resume(ctx);
+        // A special procedure still running keeps the clock stopped (art. 45).
+        if self.special.is_none() {
+            self.resume(ctx);
+        }
         self.state = CaseState::InProgress;
         Ok(self.moved("corrected", before, None, String::new()))
     }
