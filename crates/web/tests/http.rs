@@ -443,3 +443,6 @@ mod case_pages;
 
 #[path = "http/case_steps.rs"]
 mod case_steps;
+
+#[path = "http/case_clock.rs"]
+mod case_clock;

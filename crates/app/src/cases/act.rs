@@ -7,6 +7,7 @@ use super::scope::{not_yours, Standing};
 use super::{AcceptRequest, DecisionRequest, DeliveryRequest, ExternalResult, TaskMove};
 use crate::{App, Error, Signed};
 use chrono::NaiveDate;
+use onetrip_domain::case::consent::Consent;
 use onetrip_domain::case::journal::JournalEntry;
 use onetrip_domain::case::lifecycle::{Ctx, Delivery, DeliveryMethod, Transition};
 use onetrip_domain::case::{CaseDoc, CaseError, Decision, External, FlowError, Task};
@@ -58,7 +59,9 @@ impl From<CaseError> for Error {
             CaseError::DueTooLate(_) | CaseError::DueInPast => "deficiency_due",
             CaseError::ReasonRequired => "reason",
             CaseError::DocumentRequired => "document",
-            CaseError::Incomplete | CaseError::NotDeferrable => "materials",
+            CaseError::Incomplete | CaseError::NotDeferrable | CaseError::MaterialsOwed => {
+                "materials"
+            }
             CaseError::WrongState(_) | CaseError::NothingToCheck => "state",
             CaseError::Flow(FlowError::Calendar(_)) => "date",
             CaseError::Flow(_) => "task",
@@ -436,14 +439,15 @@ impl App {
         .await
     }
 
-    /// Starts (`Some(name)`) or ends a special procedure, which stops the clock.
+    /// Starts (`Some(name)`) or ends a special procedure, which stops the clock: the
+    /// implementing department's back office only, never a window that merely accepted.
     pub async fn special_procedure(
         &self,
         signed: &Signed,
         id: &str,
         name: Option<&str>,
     ) -> Result<Acted, Error> {
-        let case = self.case_needing(signed, id, Need::Flow).await?;
+        let case = self.case_needing(signed, id, Need::Department).await?;
         let name = name.map(str::trim).filter(|n| !n.is_empty());
         if let Some(n) = name {
             let imp = self
@@ -532,15 +536,30 @@ impl App {
             ));
         }
         let case = self.case_needing(signed, id, Need::Window).await?;
+        let application = self.store.application(&case.application_id).await?;
+        let document = application.map(|a| a.document);
+        if method == DeliveryMethod::Electronic {
+            // Sent electronically only where the applicant consented to it.
+            let consented = document
+                .as_ref()
+                .and_then(|d| d.get("consents")?.as_array().cloned())
+                .unwrap_or_default()
+                .iter()
+                .any(|c| c.as_str() == Some(Consent::ElectronicDelivery.key()));
+            if !consented {
+                return Err(Error::invalid(
+                    "method",
+                    Message::new("case-consent-electronic-delivery"),
+                ));
+            }
+        }
         let place = match (method, address) {
             (DeliveryMethod::Post, Some(a)) => Some(self.security.cipher.seal("case.address", a)?),
             // The address the applicant gave with the application, sealed as it was.
             (DeliveryMethod::Post, None) => {
-                let given = self
-                    .store
-                    .application(&case.application_id)
-                    .await?
-                    .and_then(|a| a.document.get("address")?.as_str().map(String::from));
+                let given = document
+                    .as_ref()
+                    .and_then(|d| d.get("address")?.as_str().map(String::from));
                 Some(given.ok_or_else(|| {
                     Error::invalid("address", Message::new("case-address-required"))
                 })?)
