@@ -20,13 +20,37 @@ const PINNED: usize = 1024;
 /// Divisions by code, as of a catalog revision.
 type DivisionsAt = Option<(i64, Arc<BTreeMap<String, Division>>)>;
 
+/// The last case number this process issued under each division-and-day prefix, with its
+/// day. A prefix is never forgotten within its day: a write still in the group commit is
+/// not yet visible to the read that would otherwise recover its counter.
+#[derive(Debug, Default)]
+struct Counters(HashMap<String, (NaiveDate, u64)>);
+
+impl Counters {
+    fn knows(&self, prefix: &str) -> bool {
+        self.0.contains_key(prefix)
+    }
+
+    /// The next number under `prefix`, counting on from `stored` (the last one in the
+    /// database) the first time the prefix is seen; prefixes of days before yesterday
+    /// are forgotten then.
+    fn next(&mut self, prefix: String, day: NaiveDate, stored: u64) -> u64 {
+        if !self.0.contains_key(&prefix) {
+            let since = day.pred_opt().unwrap_or(day);
+            self.0.retain(|_, (d, _)| *d >= since);
+        }
+        let c = self.0.entry(prefix).or_insert((day, stored));
+        c.1 += 1;
+        c.1
+    }
+}
+
 /// The case runtime of one process.
 pub struct CaseRuntime {
     /// This node's number in case numbers (one per process writing cases).
     pub node: u16,
     calendar: RwLock<Arc<WorkingCalendar>>,
-    /// The counter's day prefix and last number issued under it.
-    counter: Mutex<(String, u64)>,
+    counters: Mutex<Counters>,
     pinned: Mutex<HashMap<(String, i64), Arc<PublishedImplementation>>>,
     divisions: RwLock<DivisionsAt>,
     /// The catalog's revision, read at most [`SEEN_WITHIN`] ago.
@@ -54,7 +78,7 @@ impl CaseRuntime {
         CaseRuntime {
             node,
             calendar: RwLock::new(Arc::new(WorkingCalendar::default())),
-            counter: Mutex::new((String::new(), 0)),
+            counters: Mutex::new(Counters::default()),
             pinned: Mutex::new(HashMap::new()),
             divisions: RwLock::new(None),
             revision: Fresh::new(SEEN_WITHIN, 1),
@@ -177,31 +201,28 @@ impl App {
         day: NaiveDate,
     ) -> Result<CaseNumber, Error> {
         let prefix = CaseNumber::prefix(division, self.cases.node, day);
+        let poisoned = || Error::Internal("case counter poisoned".into());
         let known = self
             .cases
-            .counter
+            .counters
             .lock()
-            .ok()
-            .and_then(|c| (c.0 == prefix).then_some(c.1));
-        let last = match known {
-            Some(n) => n,
-            None => {
-                let stored = self.store.last_case_number(&prefix).await?;
-                stored
-                    .and_then(|n| CaseNumber::counter_after(&n, &prefix))
-                    .unwrap_or(0)
-            }
+            .map_err(|_| poisoned())?
+            .knows(&prefix);
+        let stored = if known {
+            0
+        } else {
+            self.store
+                .last_case_number(&prefix)
+                .await?
+                .and_then(|n| CaseNumber::counter_after(&n, &prefix))
+                .unwrap_or(0)
         };
-        let n = match self.cases.counter.lock() {
-            Ok(mut c) => {
-                if c.0 != prefix {
-                    *c = (prefix, last);
-                }
-                c.1 += 1;
-                c.1
-            }
-            Err(_) => return Err(Error::Internal("case counter poisoned".into())),
-        };
+        let n = self
+            .cases
+            .counters
+            .lock()
+            .map_err(|_| poisoned())?
+            .next(prefix, day, stored);
         Ok(CaseNumber::new(division, self.cases.node, day, n))
     }
 
@@ -302,5 +323,35 @@ impl App {
             *slot = Some((revision, map.clone()));
         }
         Ok(map)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Counters;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn interleaved_prefixes_keep_counting_and_old_days_are_forgotten() {
+        let d = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default();
+        let mut c = Counters::default();
+        assert_eq!(c.next("A".into(), d, 0), 1);
+        assert_eq!(c.next("B".into(), d, 0), 1);
+        // A's first number may still be in the group commit, unseen by a read: the
+        // counter goes on from memory, not from the database.
+        assert!(c.knows("A"));
+        assert_eq!(c.next("A".into(), d, 0), 2);
+        assert_eq!(c.next("B".into(), d, 0), 2);
+        let later = d + chrono::Duration::days(2);
+        assert_eq!(c.next("C".into(), later, 40), 41);
+        assert!(
+            !c.knows("A") && !c.knows("B"),
+            "days before yesterday are forgotten"
+        );
+        assert_eq!(
+            c.next("A".into(), d, 7),
+            8,
+            "counted on from the database again"
+        );
     }
 }
