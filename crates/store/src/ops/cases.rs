@@ -164,15 +164,16 @@ async fn insert_case(
 }
 
 /// The application a submitter's idempotency key already names, if any.
-async fn existing(c: &mut dyn Conn, a: &NewApplication) -> Result<Option<String>, StoreError> {
-    let Some(key) = a.idempotency_key.as_deref() else {
+async fn existing(
+    c: &mut dyn Conn,
+    submitted_by: &str,
+    key: Option<&str>,
+) -> Result<Option<String>, StoreError> {
+    let Some(key) = key else {
         return Ok(None);
     };
     let sql = "SELECT id FROM application WHERE submitted_by = $1 AND idempotency_key = $2";
-    first(c, sql, &[(&a.submitted_by).into(), key.into()], |r| {
-        r.id("id")
-    })
-    .await
+    first(c, sql, &[submitted_by.into(), key.into()], |r| r.id("id")).await
 }
 
 fn task_line(r: &dyn Row) -> Result<TaskLine, StoreError> {
@@ -217,8 +218,10 @@ impl<E: Executor> CaseStore for SqlStore<E> {
             .iter()
             .map(|k| serde_json::to_string(&k.doc))
             .collect::<Result<Vec<_>, _>>()?;
-        run!(self.write, |c| {
-            if let Some(id) = existing(c, &app).await? {
+        let (by, key) = (app.submitted_by.clone(), app.idempotency_key.clone());
+        let stored = run!(self.write, |c| {
+            if let Some(id) = existing(c, &app.submitted_by, app.idempotency_key.as_deref()).await?
+            {
                 return Ok((id, true));
             }
             insert_application(c, &app).await?;
@@ -226,7 +229,18 @@ impl<E: Executor> CaseStore for SqlStore<E> {
                 insert_case(c, &app.id, k, doc, app.at).await?;
             }
             Ok((app.id.clone(), false))
-        })
+        });
+        match stored {
+            // A retry that raced the first request (PostgreSQL's transactions run side by
+            // side): the first one's application is the answer.
+            Err(StoreError::Conflict(conflict)) if key.is_some() => {
+                let found = run!(self.point, |c| { existing(c, &by, key.as_deref()).await })?;
+                found
+                    .map(|id| (id, true))
+                    .ok_or(StoreError::Conflict(conflict))
+            }
+            other => other,
+        }
     }
 
     async fn application(&self, key: &str) -> Result<Option<StoredApplication>, StoreError> {

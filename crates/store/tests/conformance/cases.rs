@@ -253,6 +253,29 @@ async fn a_change_is_written_only_at_the_version_it_was_read_at() {
     .await;
 }
 
+/// Retries racing the first request with the same idempotency key (PostgreSQL runs them
+/// side by side) all get the one application back, never a conflict.
+#[tokio::test]
+async fn simultaneous_retries_with_one_key_store_one_application() {
+    each_backend(|backend| async move {
+        let (store, _dir) = fresh_store(backend).await.unwrap();
+        let attempts = (0..20).map(|i| {
+            let store = store.clone();
+            let case = new_case(&format!("331199-01-20260302-{:06}", i + 1));
+            tokio::spawn(
+                async move { store.submit(application(Some("retry-1")), vec![case]).await },
+            )
+        });
+        let results = futures_util::future::join_all(attempts).await;
+        let ids: std::collections::BTreeSet<String> =
+            results.into_iter().map(|r| r.unwrap().unwrap().0).collect();
+        assert_eq!(ids.len(), 1, "one application for all: {ids:?}");
+        let id = ids.into_iter().next().unwrap();
+        assert_eq!(store.cases_of_application(&id).await.unwrap().len(), 1);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn fifty_simultaneous_changes_of_one_version_make_one_state_change() {
     each_backend(|backend| async move {
