@@ -3,8 +3,10 @@
 //! as does a form; [`crate::answer`] answers either as JSON or as a page.
 
 use crate::error::{Error, Failure};
+use axum::body::Bytes;
 use axum::extract::rejection::{FormRejection, JsonRejection};
 use axum::extract::{FromRequest, Request};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::StatusCode;
 use onetrip_domain::message::Message;
 use serde::de::DeserializeOwned;
@@ -22,8 +24,30 @@ where
 {
     type Rejection = Failure;
 
+    /// Parses with plain serde_json, and only a body that fails goes through axum's path-
+    /// tracking parser for the field to name (it costs several times more per body).
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(request, state).await {
+        let json = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(is_json);
+        if !json {
+            return Err(Failure(Error::UnsupportedMediaType));
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|r| match r.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => Failure(Error::TooLarge),
+                _ => Failure(Error::bad_request(
+                    "body",
+                    Message::new("invalid-json").text("detail", short(&r.body_text())),
+                )),
+            })?;
+        if let Ok(value) = serde_json::from_slice(&bytes) {
+            return Ok(JsonBody(value));
+        }
+        match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(value)) => Ok(JsonBody(value)),
             Err(rejection) => Err(Failure(json_refusal(&rejection))),
         }
@@ -70,6 +94,19 @@ fn field_of(detail: &str) -> (String, String) {
     }
 }
 
+/// Whether a content type is JSON: `application/json` or `application/…+json`, with any
+/// parameters.
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
 /// A JSON body's refusal as the API answers it.
 fn json_refusal(rejection: &JsonRejection) -> Error {
     let detail = rejection.body_text();
@@ -114,7 +151,17 @@ fn short(detail: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::field_of;
+    use super::{field_of, is_json};
+
+    #[test]
+    fn json_is_known_by_its_media_type() {
+        assert!(is_json("application/json"));
+        assert!(is_json("Application/JSON; charset=utf-8"));
+        assert!(is_json("application/problem+json"));
+        assert!(!is_json("text/plain"));
+        assert!(!is_json("application/jsonx"));
+        assert!(!is_json(""));
+    }
 
     #[test]
     fn the_field_at_fault_is_named() {
