@@ -190,9 +190,20 @@ impl App {
         &self,
         signed: &Signed,
     ) -> Result<Vec<onetrip_store::CaseLine>, Error> {
+        if !signed.holds(Permission::AcceptApplication) {
+            return Ok(Vec::new());
+        }
+        let scope = self.accept_scope(signed).await?;
+        let departments = scope.departments();
+        if departments.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Only the departments this window accepts for, before the limit: the province's
+        // other waiting cases never crowd out this window's own.
         let lines = self
             .store
             .cases(&CaseQuery {
+                departments,
                 states: vec![
                     CaseState::Submitted,
                     CaseState::Incomplete,
@@ -203,16 +214,10 @@ impl App {
                 ..CaseQuery::default()
             })
             .await?;
-        let mut out = Vec::new();
-        for l in lines {
-            if self
-                .may_accept_matter(signed, &l.department, &l.base_code, &l.division)
-                .await?
-            {
-                out.push(l);
-            }
-        }
-        Ok(out)
+        Ok(lines
+            .into_iter()
+            .filter(|l| scope.allows(&l.department, &l.base_code, &l.division))
+            .collect())
     }
 
     /// A case's journal, for staff who may see the case.

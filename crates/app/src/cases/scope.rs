@@ -53,6 +53,21 @@ impl AcceptScope {
         };
         may_accept(org, &self.grants, &self.delegations, what, &self.divisions).is_ok()
     }
+
+    /// The departments whose matters may be accepted here at all: the clerk's own and those
+    /// that delegated acceptance to the clerk's place.
+    pub fn departments(&self) -> Vec<String> {
+        let Some(org) = self.organization.as_deref() else {
+            return Vec::new();
+        };
+        let mut out = vec![org.to_string()];
+        for d in self.delegations.iter().filter(|d| d.place == org) {
+            if !out.contains(&d.department) {
+                out.push(d.department.clone());
+            }
+        }
+        out
+    }
 }
 
 impl App {

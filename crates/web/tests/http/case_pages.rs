@@ -349,3 +349,30 @@ async fn case_pages_speak_the_users_language_and_stay_out_of_caches() {
     })
     .await;
 }
+
+/// The window's queue holds the cases of the departments it accepts for, and only those:
+/// a township window the bureau did not delegate to sees none of the county centre's.
+#[tokio::test]
+async fn the_window_queue_holds_what_this_window_accepts() {
+    each_app(|app| async move {
+        delegate_civil_affairs(&app).await;
+        let desk = super::cases::Desk::of(&app, "clerk").await;
+        let (status, body) = desk
+            .post(
+                &app,
+                "/api/v1/applications",
+                super::cases::gaoling("queue-1"),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        let number = body["cases"][0]["number"].as_str().unwrap().to_string();
+        let (status, page) = get(&app, &desk.client, "/window").await;
+        assert_eq!(status, 200);
+        assert!(page.contains(&number), "the county centre's queue: {page}");
+        let township = staff(&app, "shimen.window").await;
+        let (status, page) = get(&app, &township, "/window").await;
+        assert_eq!(status, 200);
+        assert!(!page.contains(&number), "not the township's: {page}");
+    })
+    .await;
+}
