@@ -177,11 +177,32 @@ impl Server {
     }
 
     pub(crate) fn rss_mib(&self) -> Option<f64> {
+        self.status_mib("VmRSS:")
+    }
+
+    /// The server's resident memory as one line: all of it, then what is its own
+    /// (anonymous) and what is pages of the database file mapped for reading (clean
+    /// page cache the kernel may take back).
+    pub(crate) fn memory_line(&self) -> String {
+        match (
+            self.rss_mib(),
+            self.status_mib("RssAnon:"),
+            self.status_mib("RssFile:"),
+        ) {
+            (Some(all), Some(anon), Some(file)) => format!(
+                "服务进程常驻内存：{all:.1} MiB（其中自有 {anon:.1} MiB，映射的数据库文件页 {file:.1} MiB）"
+            ),
+            _ => "服务进程常驻内存：无法读取".to_string(),
+        }
+    }
+
+    /// A field of the server's /proc status, in MiB.
+    fn status_mib(&self, field: &str) -> Option<f64> {
         let pid = self.child.id()?;
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
         let kb: f64 = status
             .lines()
-            .find(|l| l.starts_with("VmRSS:"))?
+            .find(|l| l.starts_with(field))?
             .split_whitespace()
             .nth(1)?
             .parse()
@@ -368,10 +389,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             o.rps, o.p50_ms, o.p99_ms, o.requests, o.errors, args.connections, warm.requests
         );
     }
-    match server.rss_mib() {
-        Some(rss) => println!("服务进程常驻内存：{rss:.1} MiB"),
-        None => println!("服务进程常驻内存：无法读取"),
-    }
+    println!("{}", server.memory_line());
     Ok(())
 }
 

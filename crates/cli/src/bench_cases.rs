@@ -411,9 +411,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
     let per_second_requests = cases.requests as f64 / cases.seconds;
     println!("    合 {per_second_requests:.0} 次请求/秒");
-    if let Some(rss) = server.rss_mib() {
-        println!("服务进程常驻内存：{rss:.1} MiB");
-    }
+    println!("{}", server.memory_line());
     Ok(())
 }
 
