@@ -536,8 +536,15 @@ impl App {
             ));
         }
         let case = self.case_needing(signed, id, Need::Window).await?;
-        let application = self.store.application(&case.application_id).await?;
-        let document = application.map(|a| a.document);
+        // What the applicant chose with the application matters only for sending.
+        let document = match method {
+            DeliveryMethod::Window => None,
+            _ => self
+                .store
+                .application(&case.application_id)
+                .await?
+                .map(|a| a.document),
+        };
         if method == DeliveryMethod::Electronic {
             // Sent electronically only where the applicant consented to it.
             let consented = document

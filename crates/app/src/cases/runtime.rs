@@ -96,6 +96,12 @@ impl CaseRuntime {
             .swap(false, std::sync::atomic::Ordering::AcqRel)
     }
 
+    /// Asks the next sweep to count waiting limits again.
+    pub(crate) fn recount_later(&self) {
+        self.recount
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+
     /// Forgets what was read of the catalog (it was just changed here).
     pub fn catalog_changed(&self) {
         self.revision.clear();
@@ -113,8 +119,7 @@ impl CaseRuntime {
         if let Ok(mut slot) = self.calendar.write() {
             *slot = Arc::new(cal);
         }
-        self.recount
-            .store(true, std::sync::atomic::Ordering::Release);
+        self.recount_later();
     }
 }
 

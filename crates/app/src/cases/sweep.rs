@@ -130,6 +130,10 @@ impl App {
                 ..CaseQuery::default()
             })
             .await?;
+        if unknown.len() == BATCH {
+            // More than one batch: the next sweep counts on.
+            self.cases.recount_later();
+        }
         // A conflict is a year still unknown: nothing to count yet.
         self.each_case(unknown, "counting limits", true, |doc, ctx, _| {
             doc.settle_limits(ctx.cal)

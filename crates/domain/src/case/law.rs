@@ -227,7 +227,6 @@ impl Urgency {
 
 #[cfg(test)]
 mod tests {
-
     use super::*;
     use crate::calendar::{parse_calendar, WorkingCalendar, SHIPPED};
 

@@ -10,7 +10,6 @@ use crate::params::Params;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::header::CACHE_CONTROL;
 use axum::response::{IntoResponse, Redirect};
 use axum::Extension;
 use onetrip_app::cases::{
@@ -140,7 +139,7 @@ async fn case_page(
         Some(e) => render_refused(e, &page)?,
         None => render(&page)?,
     };
-    Ok(([(CACHE_CONTROL, "no-store")], html).into_response())
+    Ok(html)
 }
 
 /// The case page.

@@ -6,8 +6,6 @@ use crate::page::{render, Chrome};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::State;
-use axum::http::header::CACHE_CONTROL;
-use axum::response::IntoResponse;
 use axum::Extension;
 use onetrip_app::cases::{CaseAttention, InboxLine, Supervision};
 use onetrip_app::Signed;
@@ -35,7 +33,7 @@ pub async fn inbox(
         claimable: inbox.claimable,
         external: inbox.external,
     })?;
-    Ok(([(CACHE_CONTROL, "no-store")], html).into_response())
+    Ok(html)
 }
 
 #[derive(Template)]
@@ -72,5 +70,5 @@ pub async fn supervision(
         cases,
         commitments,
     })?;
-    Ok(([(CACHE_CONTROL, "no-store")], html).into_response())
+    Ok(html)
 }

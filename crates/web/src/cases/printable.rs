@@ -7,8 +7,6 @@ use crate::page::{render, Chrome};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::header::CACHE_CONTROL;
-use axum::response::IntoResponse;
 use axum::Extension;
 use onetrip_app::cases::CaseView;
 use onetrip_app::Signed;
@@ -50,13 +48,12 @@ pub async fn notice(
         g.localize(c.lang);
     }
     let place = state.workplace(&signed).await?.unwrap_or_default();
-    let html = render(&NoticePage {
+    render(&NoticePage {
         c: &c,
         case,
         place,
         today: state.clock.today(),
-    })?;
-    Ok(([(CACHE_CONTROL, "no-store")], html).into_response())
+    })
 }
 
 /// The decision document of a concluded case.
@@ -68,14 +65,9 @@ pub async fn decision(
 ) -> Answer {
     let case = state.case_view(&signed, &id).await?;
     if case.document.conclusion.is_none() {
-        return Err(onetrip_app::Error::conflict(
-            "state",
-            onetrip_domain::message::Message::new("case-not-concluded"),
-        )
-        .into());
+        return Err(not_yet("case-not-concluded"));
     }
-    let html = render(&DecisionPage { c: &c, case })?;
-    Ok(([(CACHE_CONTROL, "no-store")], html).into_response())
+    render(&DecisionPage { c: &c, case })
 }
 
 /// The notice ending a case whose deferred materials (容缺) were not supplied by their date:
@@ -89,17 +81,17 @@ pub async fn termination(
     let case = state.case_view(&signed, &id).await?;
     let owed = case.document.deficiency.as_ref().map(|d| d.due);
     let (Some(due), Some(on)) = (owed, case.document.terminated_on) else {
-        return Err(onetrip_app::Error::conflict(
-            "state",
-            onetrip_domain::message::Message::new("case-not-terminated"),
-        )
-        .into());
+        return Err(not_yet("case-not-terminated"));
     };
-    let html = render(&TerminationPage {
+    render(&TerminationPage {
         c: &c,
         case,
         due,
         on,
-    })?;
-    Ok(([(CACHE_CONTROL, "no-store")], html).into_response())
+    })
+}
+
+/// The case has not reached the state this document records.
+fn not_yet(message: &'static str) -> crate::error::Failure {
+    onetrip_app::Error::conflict("state", onetrip_domain::message::Message::new(message)).into()
 }

@@ -10,7 +10,6 @@ use crate::params::Params;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::header::CACHE_CONTROL;
 use axum::response::{IntoResponse, Redirect};
 use axum::Extension;
 use onetrip_app::cases::{ApplicantRef, ApplicationForm, ApplicationRequest, MatterChoice};
@@ -113,7 +112,7 @@ async fn window_page(
         Some(e) => render_refused(e, &page)?,
         None => render(&page)?,
     };
-    Ok(([(CACHE_CONTROL, "no-store")], html).into_response())
+    Ok(html)
 }
 
 fn kinds(c: &Chrome) -> Vec<(&'static str, String)> {
@@ -313,7 +312,7 @@ async fn new_page(signed: &Signed, mut page: NewPage<'_>, refusal: Option<&Error
         Some(e) => render_refused(e, &page)?,
         None => render(&page)?,
     };
-    Ok(([(CACHE_CONTROL, "no-store")], html).into_response())
+    Ok(html)
 }
 
 /// The form of a matter, generated from the catalog.
