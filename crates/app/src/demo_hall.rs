@@ -263,7 +263,7 @@ impl App {
                     delivery_address: None,
                     consents: vec!["data_sharing".into(), "notifications".into()],
                 };
-                let done = app.submit_as(&clerk, &req, Some("window")).await?;
+                let done = app.submit_as(&clerk, &req, Some("window"), None).await?;
                 done.cases
                     .first()
                     .map(|c| c.id.clone())

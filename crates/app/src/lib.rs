@@ -29,7 +29,7 @@ pub use principal::Signed;
 pub use security::{AuthConfig, Security, SecurityError};
 
 use onetrip_domain::clock::Clock;
-use onetrip_store::SharedStore;
+use onetrip_store::{Objects, SharedStore};
 use std::sync::Arc;
 
 /// The system's clock, which the faces hand the use cases (tests hand them another).
@@ -49,12 +49,19 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub security: Arc<Security>,
     pub cases: Arc<cases::CaseRuntime>,
+    /// Where uploaded files are kept.
+    pub objects: Objects,
 }
 
 impl App {
     /// The use cases of node 1 (the case-number node of a single-process installation).
-    pub fn new(store: SharedStore, clock: Arc<dyn Clock>, security: Arc<Security>) -> App {
-        App::on_node(store, clock, security, 1)
+    pub fn new(
+        store: SharedStore,
+        clock: Arc<dyn Clock>,
+        security: Arc<Security>,
+        objects: Objects,
+    ) -> App {
+        App::on_node(store, clock, security, objects, 1)
     }
 
     /// The use cases of one node of several writing cases to one database.
@@ -62,6 +69,7 @@ impl App {
         store: SharedStore,
         clock: Arc<dyn Clock>,
         security: Arc<Security>,
+        objects: Objects,
         node: u16,
     ) -> App {
         App {
@@ -69,6 +77,7 @@ impl App {
             clock,
             security,
             cases: Arc::new(cases::CaseRuntime::new(node)),
+            objects,
         }
     }
 }

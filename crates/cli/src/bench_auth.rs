@@ -37,7 +37,8 @@ async fn demo_app(dir: &tempfile::TempDir, file: &str, config: AuthConfig) -> an
     crate::demo::load(&store).await?;
     let keys = onetrip_vault::KeyFile::generate()?;
     let security: Arc<Security> = Security::open(&store, &keys, config).await?;
-    let app = App::new(store, Arc::new(SystemClock), security);
+    let objects = onetrip_store::Objects::local(dir.path().join("attachments"))?;
+    let app = App::new(store, Arc::new(SystemClock), security, objects);
     app.seed_demo().await.map_err(plain)?;
     Ok(app)
 }

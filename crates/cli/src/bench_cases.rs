@@ -290,7 +290,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         ..AuthConfig::default()
     };
     let security = onetrip_app::Security::open(&store, &key_material, config).await?;
-    let app = App::new(store.clone(), Arc::new(SystemClock), security);
+    let objects = onetrip_store::Objects::local(dir.path().join("attachments"))?;
+    let app = App::new(store.clone(), Arc::new(SystemClock), security, objects);
     let say = |e: onetrip_app::Error| anyhow!("{}", e.message(Lang::ZhHans));
     app.seed_demo().await.map_err(say)?;
     let console = onetrip_app::staff::Actor::console("bench", "console");

@@ -78,6 +78,9 @@ struct FileConfig {
     /// Minutes between runs of the duties that come due by themselves: deemed acceptance,
     /// expired deficiencies, escalation (default 5).
     sweep_minutes: Option<i64>,
+    /// Where uploaded files go: a folder (default `attachments` in the data directory), or
+    /// `s3://BUCKET/PREFIX` with the `s3` feature (credentials from `AWS_*` variables).
+    attachments: Option<String>,
 }
 
 /// How this server takes part in case work.
@@ -197,6 +200,8 @@ pub struct Config {
     pub oidc: Option<onetrip_app::oidc::OidcConfig>,
     pub limits: SignInLimits,
     pub cases: CaseDuties,
+    /// A folder or an `s3://` URL.
+    pub attachments: String,
 }
 
 impl fmt::Debug for Config {
@@ -214,6 +219,7 @@ impl fmt::Debug for Config {
             .field("oidc", &self.oidc)
             .field("limits", &self.limits)
             .field("cases", &self.cases)
+            .field("attachments", &redact_url(&self.attachments))
             .finish()
     }
 }
@@ -296,7 +302,11 @@ impl CommonArgs {
                 })
             }
         };
+        let attachments = file
+            .attachments
+            .unwrap_or_else(|| data_dir.join("attachments").display().to_string());
         Ok(Config {
+            attachments,
             limits,
             cases,
             oidc,
@@ -315,6 +325,21 @@ impl CommonArgs {
 }
 
 impl Config {
+    /// Where uploaded files are kept.
+    pub fn objects(&self) -> anyhow::Result<onetrip_store::Objects> {
+        if self.attachments.starts_with("s3://") {
+            #[cfg(feature = "s3")]
+            return Ok(onetrip_store::Objects::s3(&self.attachments)?);
+            #[cfg(not(feature = "s3"))]
+            return Err(anyhow!(
+                "配置项 attachments 为 s3:// 地址，但此程序构建时未启用 s3 功能（cargo build --features s3）"
+            ));
+        }
+        Ok(onetrip_store::Objects::local(PathBuf::from(
+            &self.attachments,
+        ))?)
+    }
+
     /// Opens (and migrates) the database; an unreachable one is one clear error.
     pub async fn open_store(&self) -> anyhow::Result<SharedStore> {
         onetrip_store::files::private_dir(&self.data_dir)
@@ -369,6 +394,7 @@ impl Config {
             store.clone(),
             std::sync::Arc::new(SystemClock),
             security,
+            self.objects()?,
             self.cases.node,
         ))
     }
@@ -436,6 +462,7 @@ mod tests {
         let c = args().load().unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert!(c.database_url.starts_with("sqlite://onetrip-data/"));
+        assert_eq!(c.attachments, "onetrip-data/attachments");
     }
 
     #[test]

@@ -10,6 +10,11 @@ pub type Hash = [u8; 32];
 /// The "previous hash" of a chain's first entry.
 pub const GENESIS: Hash = [0; 32];
 
+/// The SM3 digest of some content (a file's name in the object store).
+pub fn digest(content: &[u8]) -> Hash {
+    Sm3::digest(content).into()
+}
+
 /// The hash of an entry that follows `prev`.
 pub fn link(prev: &Hash, payload: &[u8]) -> Hash {
     let mut h = Sm3::new();

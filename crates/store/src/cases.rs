@@ -32,6 +32,8 @@ pub struct NewApplication {
     /// Visits to a hall so far (a submission at a window is one).
     pub visits: i64,
     pub at: DateTime<Utc>,
+    /// The draft it was filled in as: its files go to the (first) case, and it is deleted.
+    pub draft_id: Option<String>,
 }
 
 /// An application as stored.
@@ -158,7 +160,8 @@ pub struct TaskLine {
 pub struct CaseQuery {
     pub departments: Vec<String>,
     pub states: Vec<CaseState>,
-    pub applicant_id: Option<String>,
+    /// Only cases an account applied for, or submitted (as an agent).
+    pub party: Option<String>,
     /// Channels (`online`…); empty for any.
     pub channels: Vec<String>,
     /// Only cases received on or before this day.

@@ -1,6 +1,6 @@
 //! OneTrip persistence. Capabilities are small traits ([`CatalogStore`], [`AccountStore`],
 //! [`GrantStore`], [`SessionStore`], [`AuditStore`], [`KeyStore`], [`AgencyStore`], [`CaseStore`],
-//! [`HealthStore`]), implemented once ([`store`]) over two thin executors, SQLite
+//! [`OnlineStore`], [`HealthStore`]), implemented once ([`store`]) over two thin executors, SQLite
 //! (embedded, default) and PostgreSQL, that run the same SQL text ([`sql`], [`ops`]).
 
 pub mod backup;
@@ -10,6 +10,8 @@ mod error;
 pub mod files;
 mod migrations;
 pub mod model;
+pub mod objects;
+pub mod online;
 mod ops;
 pub mod people;
 mod plan;
@@ -24,6 +26,8 @@ pub mod postgres {
 pub use cases::*;
 pub use error::{Conflict, StoreError};
 pub use model::*;
+pub use objects::Objects;
+pub use online::*;
 pub use people::*;
 
 use async_trait::async_trait;
@@ -301,6 +305,7 @@ pub trait Store:
     + KeyStore
     + AgencyStore
     + CaseStore
+    + OnlineStore
     + HealthStore
 {
     fn backend(&self) -> &'static str;

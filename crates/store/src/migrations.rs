@@ -36,6 +36,7 @@ pub(crate) const ALL: &[Migration] = &[
         "0005_credentials_of_their_holder.sql"
     ),
     per_backend!(6, "cases", "0006_cases.sql"),
+    per_backend!(7, "online", "0007_online.sql"),
 ];
 
 /// The newest version this binary knows.

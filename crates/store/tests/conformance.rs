@@ -336,3 +336,6 @@ mod records;
 
 #[path = "conformance/cases.rs"]
 mod cases;
+
+#[path = "conformance/online.rs"]
+mod online;

@@ -235,7 +235,8 @@ pub async fn spawn_app_with(
     };
     adjust(&mut auth);
     let security = onetrip_app::Security::open(&store, &keys, auth).await?;
-    let app = App::new(store.clone(), clock.clone(), security.clone());
+    let objects = onetrip_store::Objects::local(dir.path().join("attachments"))?;
+    let app = App::new(store.clone(), clock.clone(), security.clone(), objects);
     app.seed_demo()
         .await
         .map_err(|e| anyhow!("demo accounts: {}", e.message(Lang::ZhHans)))?;

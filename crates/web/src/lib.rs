@@ -14,6 +14,7 @@ mod catalog;
 mod error;
 mod extract;
 pub mod layers;
+mod online;
 mod openapi;
 mod page;
 mod params;

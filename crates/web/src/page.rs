@@ -127,3 +127,12 @@ pub fn error_page(c: &Chrome, status: StatusCode, e: &Error) -> Response {
         }
     }
 }
+
+/// A QR code of `text`, as an SVG element at least 240 px square.
+pub(crate) fn qr_svg(text: &str) -> Result<String, Error> {
+    let code = qrcode::QrCode::new(text.as_bytes()).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(240, 240)
+        .build())
+}

@@ -41,6 +41,14 @@ impl Route {
         self.info.cacheable = true;
         self
     }
+
+    /// Takes request bodies up to `bytes` (2 MB otherwise).
+    pub fn body_limit(mut self, bytes: usize) -> Route {
+        self.handler = self
+            .handler
+            .layer(axum::extract::DefaultBodyLimit::max(bytes));
+        self
+    }
 }
 
 fn method_router<H, T>(method: &Method, handler: H) -> MethodRouter<AppState>

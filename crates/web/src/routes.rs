@@ -8,7 +8,7 @@ use crate::auth::guard::guard;
 use crate::auth::Access::Public;
 use crate::route::{api, page, Route, RouteInfo};
 use crate::state::AppState;
-use crate::{account, agency, audit, cases, catalog, people, staff};
+use crate::{account, agency, audit, cases, catalog, online, people, staff};
 use axum::http::{header, Method, StatusCode};
 use axum::response::IntoResponse;
 
@@ -28,6 +28,7 @@ pub(crate) fn table() -> Vec<Route> {
         agency::routes,
         audit::routes,
         cases::routes,
+        online::routes,
     ] {
         routes.extend(feature());
     }

@@ -446,3 +446,9 @@ mod case_steps;
 
 #[path = "http/case_clock.rs"]
 mod case_clock;
+
+#[path = "http/online.rs"]
+mod online;
+
+#[path = "http/online_refusals.rs"]
+mod online_refusals;

@@ -757,3 +757,97 @@ termination-lead-after = was accepted with materials to follow. At acceptance yo
 termination-due = Materials due by
 termination-decided = These materials were not supplied in time, so this authority ends the handling of the application.
 termination-again = You may apply again once the materials are complete; materials already given that are still valid need not be given again.
+
+## Applying online, uploads, following a case
+upload-empty = The file “{ $name }” is empty (0 bytes): choose it again
+upload-too-large = The file “{ $name }” is larger than { $mib } MB: compress it or split its pages
+upload-application-too-large = With “{ $name }” this application's files would exceed { $mib } MB: remove files you do not need first
+upload-bad-name = The file name “{ $name }” may not contain a folder (/ or \), “..” or control characters: rename it
+upload-type = The file “{ $name }” is not a PDF, JPG or PNG file (judged by its content, whatever its extension) and cannot be uploaded
+upload-paper-only = “{ $material }” is accepted on paper only: bring it to the window instead of uploading “{ $name }”
+upload-too-many = At most { $count } files can be uploaded for “{ $material }”
+draft-applicants-only = Online applications are made by the applicant or their agent; staff accept applications at the window
+draft-not-online = Matter { $code } cannot be applied for online yet: apply at a window
+draft-answer-too-long = The answer to “{ $field }” is too long: at most 500 characters
+draft-incomplete = { $count } materials or answers are still missing: complete them first
+receipt-not-accepted = The case has not been accepted yet; its receipt comes with acceptance
+upload-form-broken = The upload form was incomplete: choose the file again and retry
+upload-query-required = Give { $field } in the address
+draft-answer-problem = There is a problem with this answer
+apply-button = Apply online
+apply-title = Apply online
+apply-lead = Answer a few questions, one page at a time, and upload the materials; before you submit, everything still missing is listed at once. The draft is saved as you go, so you can continue on another device.
+apply-for-whom = Who are you applying for?
+apply-for-myself = For myself
+apply-for-person = On behalf of
+apply-start = Start
+apply-sign-in = Sign in to apply
+apply-no-account = No account? Apply at a window, and follow the case by its number:
+not-online-information_only = This matter cannot be applied for online. Bring the materials below to a window to have it done in one visit.
+not-online-online_pre_check = This matter can be pre-checked online but must be submitted at a window. Bring the materials below to have it done in one visit.
+precheck-bring = Bring
+precheck-where = Where to apply
+precheck-checklist = Print the checklist
+error-prefix = Error: 
+my-cases = My cases
+my-drafts = Drafts not submitted
+my-cases-none = No cases yet.
+draft-saved-at = saved
+draft-step = Question
+draft-required = This answer is required.
+draft-optional = This answer is optional.
+draft-continue = Continue
+draft-back = Back
+draft-materials-lead = Upload a PDF, JPG or PNG file for each material (a phone photo will do). Those marked required must all be given.
+draft-material-shared = Data sharing consented: the department fetches it itself; nothing to upload
+draft-material-paper = This material is accepted on paper only: bring it to the window.
+draft-remove = Remove
+draft-choose-file = Choose a file
+draft-file-rules = PDF, JPG or PNG, at most 10 MB each
+draft-upload = Upload
+draft-check-title = Check and submit
+draft-missing = { $n ->
+    [one] 1 thing is missing: complete it to submit
+   *[other] { $n } things are missing: complete them to submit
+}
+draft-change = Change
+draft-files = { $n ->
+    [0] no file
+    [one] 1 file uploaded
+   *[other] { $n } files uploaded
+}
+draft-save-choices = Save delivery and consents
+draft-declaration = By submitting I declare that the answers and files are true.
+draft-submit = Submit the application
+draft-discard = Discard this draft
+submitted-title = Application submitted
+submitted-number = Case number
+submitted-next = Note the case number. A receipt follows acceptance, and every step of the handling appears here.
+field-promised-date = Promised by
+visits-so-far = { $n ->
+    [0] no visit to a window yet
+    [one] 1 visit to a window
+   *[other] { $n } visits to a window
+}
+visits-promised = { $n ->
+    [0] this matter needs no visit
+    [one] this matter needs at most 1 visit
+   *[other] this matter needs at most { $n } visits
+}
+timeline-correction = Please correct the following
+timeline-now = Now at
+timeline-step-ends = this step ends
+timeline-title = What happened
+timeline-files = Files submitted
+receipt-title = Receipt of acceptance
+receipt-lead = Your application for 
+receipt-lead-after =  has been accepted.
+receipt-materials = Materials received
+receipt-follow = Following the case
+receipt-follow-how = Sign in and open “My cases”, or scan the QR code below and enter the last six characters of the ID number; or call 12345 or ask at any window.
+track-title = Follow a case
+track-lead = Enter the case number and the last six characters of the applicant's ID number to see how the case stands.
+track-id-tail = Last six characters of the ID number
+track-id-tail-hint = If the last one is X, enter X
+track-button = Look up
+track-no-match = The case number and the ID digits do not match: check them and try again.

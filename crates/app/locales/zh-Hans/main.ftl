@@ -735,3 +735,96 @@ termination-lead-after = 事项，已容缺受理。受理时你（单位）承�
 termination-due = 承诺补交期限
 termination-decided = 上述材料逾期未补交，本机关决定终止办理该申请。
 termination-again = 材料齐全后可以重新申请，已提交且仍然有效的材料不必再次提交。
+
+## Applying online, uploads, following a case
+upload-empty = 文件“{ $name }”是空的（0 字节），请重新选择
+upload-too-large = 文件“{ $name }”超过 { $mib } MB，请压缩或分页后再上传
+upload-application-too-large = 上传“{ $name }”后，本次申请的附件将超过 { $mib } MB，请先删去不需要的文件
+upload-bad-name = 文件名“{ $name }”不能含有路径（/ 或 \）、“..”或控制字符，请改名后再上传
+upload-type = 文件“{ $name }”不是 PDF、JPG 或 PNG 文件（按文件内容判断，与扩展名无关），不能上传
+upload-paper-only = 材料“{ $material }”只收纸质原件，不能上传“{ $name }”，请带到窗口
+upload-too-many = 材料“{ $material }”最多上传 { $count } 个文件
+draft-applicants-only = 网上申请由申请人本人或其代理人办理；工作人员请在窗口受理
+draft-not-online = 事项 { $code } 暂不能网上申请，请到窗口办理
+draft-answer-too-long = “{ $field }”的回答太长，最多 500 字
+draft-incomplete = 还有 { $count } 项材料或信息未提供，请先补全
+receipt-not-accepted = 办件尚未受理，受理后才有受理回执
+upload-form-broken = 上传的表单不完整，请重新选择文件后再试
+upload-query-required = 请在地址中给出 { $field }
+draft-answer-problem = 这一项的回答有问题
+apply-button = 在线申请
+apply-title = 在线申请
+apply-lead = 按页回答几个问题、上传材料，提交前系统会一次列出还缺什么。草稿随时自动保存，换一台设备登录也能接着填。
+apply-for-whom = 为谁申请
+apply-for-myself = 为自己申请
+apply-for-person = 代为申请
+apply-start = 开始填写
+apply-sign-in = 登录后申请
+apply-no-account = 没有账号？可以到窗口办理，也可以凭办件编号查询进度：
+not-online-information_only = 这个事项不能网上申请，请带齐下列材料到窗口办理，一次办好。
+not-online-online_pre_check = 这个事项可以网上预审，但须到窗口提交。请带齐下列材料到窗口办理，一次办好。
+precheck-bring = 请带齐
+precheck-where = 可以到这些地方办理
+precheck-checklist = 打印材料清单
+error-prefix = 有错误：
+my-cases = 我的办件
+my-drafts = 未提交的草稿
+my-cases-none = 还没有办件。
+draft-saved-at = 保存于
+draft-step = 第
+draft-required = 这一项必须填写。
+draft-optional = 这一项可以不填。
+draft-continue = 继续
+draft-back = 返回上一步
+draft-materials-lead = 每项材料可以上传 PDF、JPG 或 PNG 文件（手机拍照即可）。标“必须”的都要提供。
+draft-material-shared = 已同意数据共享：由部门通过共享获取，无需上传
+draft-material-paper = 这项材料只收纸质原件，请办理时带到窗口。
+draft-remove = 删除
+draft-choose-file = 选择文件
+draft-file-rules = PDF、JPG 或 PNG，单个不超过 10 MB
+draft-upload = 上传
+draft-check-title = 核对并提交
+draft-missing = { $n ->
+    [one] 还缺 1 项，补齐后才能提交
+   *[other] 还缺 { $n } 项，补齐后才能提交
+}
+draft-change = 修改
+draft-files = { $n ->
+    [0] 未上传
+    [one] 已上传 1 个文件
+   *[other] 已上传 { $n } 个文件
+}
+draft-save-choices = 保存送达方式和授权
+draft-declaration = 提交即表示我承诺所填信息和所传材料真实有效。
+draft-submit = 提交申请
+draft-discard = 放弃这份草稿
+submitted-title = 申请已提交
+submitted-number = 办件编号
+submitted-next = 请记下办件编号。受理后会出具受理回执，每一步办理进展都会显示在这里。
+field-promised-date = 承诺办结日期
+visits-so-far = { $n ->
+    [0] 还没有到过窗口
+   *[other] 已到窗口 { $n } 次
+}
+visits-promised = { $n ->
+    [0] 这个事项不用跑窗口
+    [one] 这个事项最多跑 1 次
+   *[other] 这个事项最多跑 { $n } 次
+}
+timeline-correction = 请按以下要求补正
+timeline-now = 现在办到
+timeline-step-ends = 本步骤截止
+timeline-title = 办理过程
+timeline-files = 已提交的文件
+receipt-title = 受理回执
+receipt-lead = 您申请的
+receipt-lead-after = 已受理。
+receipt-materials = 收到的材料
+receipt-follow = 查询办理进度
+receipt-follow-how = 登录后在“我的办件”查看，或扫描下方二维码、输入身份证号后六位查询；也可拨打 12345 或到任一窗口查询。
+track-title = 办件进度查询
+track-lead = 输入办件编号和申请人身份证号的后六位，即可查看办理进度。
+track-id-tail = 身份证号后六位
+track-id-tail-hint = 最后一位是 X 的，请输入 X
+track-button = 查询
+track-no-match = 办件编号和身份证号后六位对不上，请核对后再试。

@@ -735,3 +735,96 @@ termination-lead-after = 事項，已容缺受理。受理時你（單位）承�
 termination-due = 承諾補交期限
 termination-decided = 上述材料逾期未補交，本機關決定終止辦理該申請。
 termination-again = 材料齊全後可以重新申請，已提交且仍然有效的材料不必再次提交。
+
+## Applying online, uploads, following a case
+upload-empty = 文件“{ $name }”是空的（0 位元組），請重新選擇
+upload-too-large = 文件“{ $name }”超過 { $mib } MB，請壓縮或分頁後再上傳
+upload-application-too-large = 上傳“{ $name }”後，本次申請的附件將超過 { $mib } MB，請先刪去不需要的文件
+upload-bad-name = 文件名“{ $name }”不能含有路徑（/ 或 \）、“..”或控制字元，請改名後再上傳
+upload-type = 文件“{ $name }”不是 PDF、JPG 或 PNG 文件（按文件內容判斷，與副檔名無關），不能上傳
+upload-paper-only = 材料“{ $material }”只收紙質原件，不能上傳“{ $name }”，請帶到窗口
+upload-too-many = 材料“{ $material }”最多上傳 { $count } 個文件
+draft-applicants-only = 網上申請由申請人本人或其代理人辦理；工作人員請在窗口受理
+draft-not-online = 事項 { $code } 暫不能網上申請，請到窗口辦理
+draft-answer-too-long = “{ $field }”的回答太長，最多 500 字
+draft-incomplete = 還有 { $count } 項材料或資訊未提供，請先補全
+receipt-not-accepted = 辦件尚未受理，受理後才有受理回執
+upload-form-broken = 上傳的表單不完整，請重新選擇文件後再試
+upload-query-required = 請在地址中給出 { $field }
+draft-answer-problem = 這一項的回答有問題
+apply-button = 線上申請
+apply-title = 線上申請
+apply-lead = 按頁回答幾個問題、上傳材料，提交前系統會一次列出還缺什麼。草稿隨時自動保存，換一台設備登入也能接著填。
+apply-for-whom = 為誰申請
+apply-for-myself = 為自己申請
+apply-for-person = 代為申請
+apply-start = 開始填寫
+apply-sign-in = 登入後申請
+apply-no-account = 沒有帳號？可以到窗口辦理，也可以憑辦件編號查詢進度：
+not-online-information_only = 這個事項不能線上申請，請帶齊下列材料到窗口辦理，一次辦好。
+not-online-online_pre_check = 這個事項可以線上預審，但須到窗口提交。請帶齊下列材料到窗口辦理，一次辦好。
+precheck-bring = 請帶齊
+precheck-where = 可以到這些地方辦理
+precheck-checklist = 列印材料清單
+error-prefix = 有錯誤：
+my-cases = 我的辦件
+my-drafts = 未提交的草稿
+my-cases-none = 還沒有辦件。
+draft-saved-at = 保存於
+draft-step = 第
+draft-required = 這一項必須填寫。
+draft-optional = 這一項可以不填。
+draft-continue = 繼續
+draft-back = 返回上一步
+draft-materials-lead = 每項材料可以上傳 PDF、JPG 或 PNG 文件（手機拍照即可）。標“必須”的都要提供。
+draft-material-shared = 已同意資料共享：由部門透過共享獲取，無需上傳
+draft-material-paper = 這項材料只收紙質原件，請辦理時帶到窗口。
+draft-remove = 刪除
+draft-choose-file = 選擇文件
+draft-file-rules = PDF、JPG 或 PNG，單個不超過 10 MB
+draft-upload = 上傳
+draft-check-title = 核對並提交
+draft-missing = { $n ->
+    [one] 還缺 1 項，補齊後才能提交
+   *[other] 還缺 { $n } 項，補齊後才能提交
+}
+draft-change = 修改
+draft-files = { $n ->
+    [0] 未上傳
+    [one] 已上傳 1 個文件
+   *[other] 已上傳 { $n } 個文件
+}
+draft-save-choices = 保存送達方式和授權
+draft-declaration = 提交即表示我承諾所填資訊和所傳材料真實有效。
+draft-submit = 提交申請
+draft-discard = 放棄這份草稿
+submitted-title = 申請已提交
+submitted-number = 辦件編號
+submitted-next = 請記下辦件編號。受理後會出具受理回執，每一步辦理進展都會顯示在這裡。
+field-promised-date = 承諾辦結日期
+visits-so-far = { $n ->
+    [0] 還沒有到過窗口
+   *[other] 已到窗口 { $n } 次
+}
+visits-promised = { $n ->
+    [0] 這個事項不用跑窗口
+    [one] 這個事項最多跑 1 次
+   *[other] 這個事項最多跑 { $n } 次
+}
+timeline-correction = 請按以下要求補正
+timeline-now = 現在辦到
+timeline-step-ends = 本步驟截止
+timeline-title = 辦理過程
+timeline-files = 已提交的文件
+receipt-title = 受理回執
+receipt-lead = 您申請的
+receipt-lead-after = 已受理。
+receipt-materials = 收到的材料
+receipt-follow = 查詢辦理進度
+receipt-follow-how = 登入後在“我的辦件”查看，或掃描下方二維碼、輸入身分證號後六位查詢；也可撥打 12345 或到任一窗口查詢。
+track-title = 辦件進度查詢
+track-lead = 輸入辦件編號和申請人身分證號的後六位，即可查看辦理進度。
+track-id-tail = 身分證號後六位
+track-id-tail-hint = 最後一位是 X 的，請輸入 X
+track-button = 查詢
+track-no-match = 辦件編號和身分證號後六位對不上，請核對後再試。

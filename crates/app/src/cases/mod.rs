@@ -1,9 +1,13 @@
 //! Cases: submission at any window, through the API or online; acceptance (in full, with a
 //! deficiency, deemed), refusal and the complete notice; the back office's inbox and flow;
 //! conclusion with a decision and handing out; the journal; and the duties that run on
-//! their own (deemed acceptance, expired deficiencies, escalation, checkpoints).
+//! their own (deemed acceptance, expired deficiencies, escalation, checkpoints); and the
+//! applicant's side: drafts, uploaded files, following a case, receipts.
 
 mod act;
+mod files;
+mod follow;
+mod online;
 mod read;
 pub mod runtime;
 mod scope;
@@ -14,6 +18,8 @@ mod view;
 mod window;
 
 pub use act::{Acted, LiveTask};
+pub use follow::{CurrentStep, MyCase, Receipt, Timeline, TimelineEvent};
+pub use online::{AttachmentView, DraftMaterial, DraftUpdate, DraftView, NewDraft, NotOnline};
 pub use read::{Inbox, InboxLine, JournalView};
 pub use runtime::CaseRuntime;
 pub use scope::AcceptScope;

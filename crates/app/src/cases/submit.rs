@@ -157,16 +157,18 @@ impl App {
         signed: &Signed,
         req: &ApplicationRequest,
     ) -> Result<Submitted, Error> {
-        self.submit_as(signed, req, None).await
+        self.submit_as(signed, req, None, None).await
     }
 
     /// Submits, recording `channel` instead of the one the caller's sign-in implies (the
-    /// demo's window work has no session).
+    /// demo's window work has no session); a submitted `draft` is deleted with it and its
+    /// files go to the case.
     pub(crate) async fn submit_as(
         &self,
         signed: &Signed,
         req: &ApplicationRequest,
         channel: Option<&'static str>,
+        draft: Option<&str>,
     ) -> Result<Submitted, Error> {
         let now = self.clock.now();
         let today = self.clock.today();
@@ -328,6 +330,7 @@ impl App {
             }),
             visits: i64::from(channel == "window"),
             at: now,
+            draft_id: draft.map(str::to_string),
         };
         let (application_id, existing) = self.store.submit(application, vec![case.clone()]).await?;
         let cases = if existing {

@@ -83,7 +83,8 @@ async fn prepare(data: &Path, keys: &Path) -> (Vec<String>, Value) {
     let security = onetrip_app::Security::open(&store, &key_file, config)
         .await
         .unwrap();
-    let app = App::new(store.clone(), Arc::new(SystemClock), security);
+    let objects = onetrip_store::Objects::local(data.join("attachments")).unwrap();
+    let app = App::new(store.clone(), Arc::new(SystemClock), security, objects);
     app.seed_demo().await.map_err(say).unwrap();
     let console = onetrip_app::staff::Actor::console("test", "console");
     let delegation = Delegation {
@@ -277,7 +278,8 @@ async fn every_acknowledged_step_survives_kill_9() {
         let security = onetrip_app::Security::open(&store, &key_file, config)
             .await
             .unwrap();
-        let app = App::new(store.clone(), Arc::new(SystemClock), security);
+        let objects = onetrip_store::Objects::local(data.join("attachments")).unwrap();
+        let app = App::new(store.clone(), Arc::new(SystemClock), security, objects);
         app.checkpoint()
             .await
             .map_err(|e| e.message(Lang::ZhHans))

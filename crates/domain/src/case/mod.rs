@@ -8,6 +8,7 @@ pub mod journal;
 pub mod law;
 pub mod lifecycle;
 mod task;
+pub mod upload;
 mod work;
 pub use work::External;
 

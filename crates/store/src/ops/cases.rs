@@ -228,6 +228,9 @@ impl<E: Executor> CaseStore for SqlStore<E> {
             for (k, doc) in cases.iter().zip(&docs) {
                 insert_case(c, &app.id, k, doc, app.at).await?;
             }
+            if let (Some(draft), Some(first)) = (&app.draft_id, cases.first()) {
+                super::online::draft_submitted(c, draft, &first.id).await?;
+            }
             Ok((app.id.clone(), false))
         });
         match stored {
@@ -393,12 +396,15 @@ impl<E: Executor> CaseStore for SqlStore<E> {
                     args.extend(values.iter().map(Value::from));
                 }
             }
-            if let Some(applicant) = &q.applicant_id {
+            if let Some(party) = &q.party {
                 sql += &format!(
-                    " AND application_id IN (SELECT id FROM application WHERE applicant_id = ${next})"
+                    " AND application_id IN (SELECT id FROM application
+                        WHERE applicant_id = ${next} OR submitted_by = ${})",
+                    next + 1
                 );
-                next += 1;
-                args.push(id(applicant));
+                next += 2;
+                args.push(id(party));
+                args.push(party.into());
             }
             if let Some(until) = q.received_until {
                 sql += &format!(" AND received_on <= ${next}");

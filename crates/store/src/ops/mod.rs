@@ -9,4 +9,5 @@ pub(crate) mod catalog;
 pub(crate) mod grants;
 pub(crate) mod journal;
 pub(crate) mod keys;
+pub(crate) mod online;
 pub(crate) mod sessions;

@@ -25,7 +25,7 @@ fn uuid() -> String {
     onetrip_store::new_id()
 }
 
-fn application(key: Option<&str>) -> NewApplication {
+pub(crate) fn application(key: Option<&str>) -> NewApplication {
     NewApplication {
         id: uuid(),
         submitted_by: "clerk-1".into(),
@@ -38,6 +38,7 @@ fn application(key: Option<&str>) -> NewApplication {
         document: serde_json::json!({"delivery": "window"}),
         visits: 1,
         at: t0(),
+        draft_id: None,
     }
 }
 
@@ -61,7 +62,7 @@ fn entry(
     }
 }
 
-fn new_case(number: &str) -> NewCase {
+pub(crate) fn new_case(number: &str) -> NewCase {
     let id = uuid();
     let doc = CaseDoc::received(
         day(),

@@ -169,14 +169,6 @@ struct SecondFactorPage<'a> {
     error: Option<String>,
 }
 
-fn qr_svg(text: &str) -> Result<String, Error> {
-    let code = qrcode::QrCode::new(text.as_bytes()).map_err(|e| Error::Internal(e.to_string()))?;
-    Ok(code
-        .render::<qrcode::render::svg::Color<'_>>()
-        .min_dimensions(240, 240)
-        .build())
-}
-
 fn second_factor_page(
     state: &AppState,
     signed: &Signed,
@@ -187,7 +179,7 @@ fn second_factor_page(
     let enrol = if signed.account.totp_secret.is_none() {
         let (secret, sealed) = state.pending_secret(signed)?;
         let uri = secret.provisioning_uri("一次办 OneTrip", &signed.account.login);
-        let svg = qr_svg(&uri)?;
+        let svg = crate::page::qr_svg(&uri)?;
         Some((svg, group(&secret), sealed))
     } else {
         None

@@ -16,6 +16,8 @@ use onetrip_domain::message::Message;
 
 /// Largest form body read to find the token.
 const MAX_FORM: usize = 1 << 20;
+/// Largest file upload form (a file at its limit, and the form around it).
+pub(crate) const MAX_MULTIPART: usize = onetrip_domain::case::upload::MAX_FILE_BYTES + (64 << 10);
 
 fn same_origin(parts: &axum::http::request::Parts) -> bool {
     let Some(origin) = parts
@@ -75,12 +77,25 @@ pub async fn csrf_guard(State(state): State<AppState>, request: Request, next: N
             guard::refuse(&parts, Error::Csrf)
         };
     }
-    let is_form = parts
+    let content_type = parts
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or_default()
+        .to_string();
+    if let Ok(boundary) = multer::parse_boundary(&content_type) {
+        let Ok(bytes) = axum::body::to_bytes(body, MAX_MULTIPART).await else {
+            return guard::refuse(&parts, Error::TooLarge);
+        };
+        let sent = multipart_field(bytes.clone(), boundary, "csrf").await;
+        return if sent.as_deref().is_some_and(|s| constant_eq(s, &expected)) {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        } else {
+            guard::refuse(&parts, Error::Csrf)
+        };
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return guard::refuse(&parts, Error::Csrf);
     }
     let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM).await else {
@@ -96,6 +111,21 @@ pub async fn csrf_guard(State(state): State<AppState>, request: Request, next: N
     } else {
         guard::refuse(&parts, Error::Csrf)
     }
+}
+
+/// A text field of a multipart form, which must come before any file.
+async fn multipart_field(body: axum::body::Bytes, boundary: String, name: &str) -> Option<String> {
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
+    let mut form = multer::Multipart::new(stream, boundary);
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.file_name().is_some() {
+            return None;
+        }
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 fn url_form_field(body: &[u8], name: &str) -> Option<String> {

@@ -24,6 +24,9 @@ pub enum Access {
     SecondFactor,
     /// Any signed-in account (handlers check that objects are the caller's own).
     SignedIn,
+    /// A signed-in applicant (a person or their agent), not staff: applying online and
+    /// one's own cases.
+    Applicant,
     /// Any signed-in staff account, whatever it holds (its own things only).
     AnyStaff,
     /// Staff holding this permission in some grant (handlers check the object's scope).
@@ -89,6 +92,11 @@ fn verdict(access: Access, signed: Option<&Signed>) -> Result<(), Error> {
             _ => Err(Error::Unauthorized),
         },
         Access::SignedIn => complete.map(|_| ()).ok_or(Error::Unauthorized),
+        Access::Applicant => match complete {
+            Some(s) if !s.is_staff() => Ok(()),
+            Some(_) => Err(Error::Forbidden),
+            None => Err(Error::Unauthorized),
+        },
         Access::AnyStaff => staff_with(|_| true),
         Access::Staff(permission) => match complete {
             Some(s) if s.is_staff() && s.holds(permission) => Ok(()),

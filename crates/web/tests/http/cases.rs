@@ -29,9 +29,19 @@ impl Desk {
     }
 
     pub(crate) async fn post(&self, app: &TestApp, path: &str, body: Value) -> (u16, Value) {
+        self.send(app, reqwest::Method::POST, path, body).await
+    }
+
+    pub(crate) async fn send(
+        &self,
+        app: &TestApp,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> (u16, Value) {
         let resp = self
             .client
-            .post(app.url(path))
+            .request(method, app.url(path))
             .header("x-csrf-token", &self.csrf)
             .json(&body)
             .send()
@@ -39,6 +49,12 @@ impl Desk {
             .unwrap();
         let status = resp.status().as_u16();
         (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The status a GET of `path` answers.
+    pub(crate) async fn status(&self, app: &TestApp, path: &str) -> u16 {
+        let resp = self.client.get(app.url(path)).send().await.unwrap();
+        resp.status().as_u16()
     }
 
     pub(crate) async fn get(&self, app: &TestApp, path: &str) -> (u16, Value) {

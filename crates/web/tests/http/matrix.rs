@@ -12,6 +12,7 @@ fn label(access: Access) -> String {
         Access::Public => "public".into(),
         Access::SecondFactor => "second_factor".into(),
         Access::SignedIn => "signed_in".into(),
+        Access::Applicant => "applicant".into(),
         Access::Staff(p) => format!("{p:?}"),
         Access::AnyStaff => "any_staff".into(),
         Access::Unmask => "unmask".into(),
@@ -169,6 +170,36 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/cases/{id}/conclude", "AcceptApplication"),
     ("POST", "/api/v1/cases/{id}/delivery", "AcceptApplication"),
     ("GET", "/api/v1/supervision", "Supervise"),
+    ("GET", "/apply/{code}", "public"),
+    ("POST", "/apply/{code}", "applicant"),
+    ("GET", "/drafts/{id}/q/{n}", "applicant"),
+    ("POST", "/drafts/{id}/q/{n}", "applicant"),
+    ("GET", "/drafts/{id}/materials", "applicant"),
+    ("POST", "/drafts/{id}/materials", "applicant"),
+    ("POST", "/drafts/{id}/files/{file}/remove", "applicant"),
+    ("GET", "/drafts/{id}/check", "applicant"),
+    ("POST", "/drafts/{id}/choices", "applicant"),
+    ("POST", "/drafts/{id}/submit", "applicant"),
+    ("POST", "/drafts/{id}/discard", "applicant"),
+    ("GET", "/my/cases", "applicant"),
+    ("GET", "/my/cases/{id}", "applicant"),
+    ("GET", "/my/cases/{id}/receipt", "applicant"),
+    ("GET", "/cases/{id}/receipt", "AcceptApplication"),
+    ("GET", "/attachments/{id}", "signed_in"),
+    ("GET", "/track", "public"),
+    ("POST", "/track", "public"),
+    ("POST", "/api/v1/me/drafts", "applicant"),
+    ("GET", "/api/v1/me/drafts/{id}", "applicant"),
+    ("PATCH", "/api/v1/me/drafts/{id}", "applicant"),
+    ("DELETE", "/api/v1/me/drafts/{id}", "applicant"),
+    ("POST", "/api/v1/me/drafts/{id}/files", "applicant"),
+    ("DELETE", "/api/v1/me/drafts/{id}/files/{file}", "applicant"),
+    ("POST", "/api/v1/me/drafts/{id}/submit", "applicant"),
+    ("GET", "/api/v1/me/cases", "applicant"),
+    ("GET", "/api/v1/me/cases/{id}", "applicant"),
+    ("GET", "/api/v1/me/cases/{id}/receipt", "applicant"),
+    ("GET", "/api/v1/attachments/{id}", "signed_in"),
+    ("POST", "/api/v1/track", "public"),
     ("GET", "/api/openapi.json", "public"),
     ("GET", "/healthz", "public"),
     ("GET", "/readyz", "public"),
@@ -213,6 +244,7 @@ async fn every_cell_of_the_permission_matrix_holds() {
         let holds = |who: &str, access: &str| match access {
             "public" => true,
             "signed_in" => true,
+            "applicant" => who == "applicant",
             "second_factor" => false,
             "any_staff" => who != "applicant",
             "ManageStaff" => who == "secadmin",
@@ -226,7 +258,9 @@ async fn every_cell_of_the_permission_matrix_holds() {
                 .replace("{base_code}", "000105002000")
                 .replace("{code}", "11331199MB1A001006000105001000")
                 .replace("{id}", "00000000-0000-0000-0000-000000000000")
-                .replace("{task}", "00000000-0000-0000-0000-000000000001");
+                .replace("{task}", "00000000-0000-0000-0000-000000000001")
+                .replace("{file}", "00000000-0000-0000-0000-000000000002")
+                .replace("{n}", "0");
             let api = concrete.starts_with("/api/");
             let send = |client: &Client, csrf: Option<String>| {
                 let mut req = client.request(method.parse().unwrap(), app.url(&concrete));

@@ -1,0 +1,31 @@
+-- Applying online: drafts an applicant fills in over several visits, and the files uploaded
+-- for their materials (stored by content hash outside the database; a row here says whose
+-- and for what). A file belongs to a draft until the draft is submitted, then to the case.
+CREATE TABLE draft (
+    id UUID PRIMARY KEY,
+    account_id UUID NOT NULL REFERENCES account (id),
+    applicant_id UUID NOT NULL REFERENCES account (id),
+    representation_id UUID REFERENCES representation (id),
+    implementation_code TEXT NOT NULL,
+    form TEXT NOT NULL,
+    document JSONB NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX draft_account ON draft (account_id, updated_at);
+CREATE TABLE attachment (
+    id UUID PRIMARY KEY,
+    draft_id UUID REFERENCES draft (id),
+    case_id UUID REFERENCES cases (id),
+    uploaded_by TEXT NOT NULL,
+    material_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    hash TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    CHECK ((draft_id IS NULL) <> (case_id IS NULL))
+);
+CREATE INDEX attachment_draft ON attachment (draft_id) WHERE draft_id IS NOT NULL;
+CREATE INDEX attachment_case ON attachment (case_id) WHERE case_id IS NOT NULL;
+CREATE INDEX attachment_hash ON attachment (hash);

@@ -1,0 +1,195 @@
+//! Following a case: the applicant's cases and drafts (我的办件), a case's timeline with the
+//! confirmation after submitting, the receipt (受理回执, printable, with a QR code to follow
+//! the case), the lookup by case number and ID digits for people without an account, and
+//! uploaded files.
+
+use crate::auth::client::ClientIp;
+use crate::error::{Answer, Error};
+use crate::extract::FormBody;
+use crate::page::{render, render_refused, Chrome};
+use crate::params::Params;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::Extension;
+use onetrip_app::cases::{AttachmentView, MyCase, Receipt, Timeline};
+use onetrip_app::Signed;
+
+#[derive(Template)]
+#[template(path = "my_cases.html")]
+struct MyCasesPage<'a> {
+    c: &'a Chrome,
+    cases: Vec<MyCase>,
+    drafts: Vec<(String, String, chrono::DateTime<chrono::Utc>)>,
+}
+
+/// 我的办件: the caller's cases and unfinished drafts.
+pub async fn my_cases(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    c: Chrome,
+) -> Answer {
+    let cases = state.my_cases(&signed).await?;
+    let drafts = state.my_drafts(&signed).await?;
+    render(&MyCasesPage {
+        c: &c,
+        cases,
+        drafts,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "timeline.html")]
+struct TimelinePage<'a> {
+    c: &'a Chrome,
+    t: Timeline,
+    files: Vec<AttachmentView>,
+    /// Just submitted: the confirmation.
+    submitted: bool,
+    /// Shown to someone without an account (no links into the applicant's space).
+    anonymous: bool,
+}
+
+/// A case's timeline (after submitting: with the confirmation and the case number).
+pub async fn timeline(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    c: Chrome,
+    params: Params,
+) -> Answer {
+    let t = state.timeline(&signed, &id).await?;
+    let files = state.case_files(&signed, &t.id).await?;
+    render(&TimelinePage {
+        c: &c,
+        t,
+        files,
+        submitted: params.get("submitted").is_some(),
+        anonymous: false,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+struct ReceiptPage<'a> {
+    c: &'a Chrome,
+    r: Receipt,
+    qr: String,
+    follow: String,
+}
+
+/// The receipt of an accepted case, for its applicant or the window.
+pub async fn receipt(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+    c: Chrome,
+) -> Answer {
+    let r = state.receipt(&signed, &id).await?;
+    let follow = format!("{}/track?number={}", origin(&headers), r.number);
+    let qr = crate::page::qr_svg(&follow)?;
+    render(&ReceiptPage {
+        c: &c,
+        r,
+        qr,
+        follow,
+    })
+}
+
+/// The address the request was made to, for a link that must work from a phone.
+fn origin(headers: &axum::http::HeaderMap) -> String {
+    let get = |h: &str| headers.get(h).and_then(|v| v.to_str().ok());
+    let host = get("host").unwrap_or("localhost");
+    let scheme = match get("x-forwarded-proto") {
+        Some("https") => "https",
+        _ if headers.contains_key("origin")
+            && get("origin").is_some_and(|o| o.starts_with("https:")) =>
+        {
+            "https"
+        }
+        _ => "http",
+    };
+    format!("{scheme}://{host}")
+}
+
+#[derive(Template)]
+#[template(path = "track.html")]
+struct TrackPage<'a> {
+    c: &'a Chrome,
+    number: String,
+    problem: Option<String>,
+}
+
+/// The lookup by case number and the last six characters of the ID number (the receipt's
+/// QR code opens it with the number filled in).
+pub async fn track_form(c: Chrome, params: Params) -> Answer {
+    render(&TrackPage {
+        c: &c,
+        number: params.get("number").unwrap_or_default().to_string(),
+        problem: None,
+    })
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct TrackForm {
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    id_tail: String,
+}
+
+/// The timeline for the case number and ID digits given; a mismatch says only that.
+pub async fn track(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    c: Chrome,
+    FormBody(form): FormBody<TrackForm>,
+) -> Answer {
+    match state.track(&form.number, &form.id_tail, ip).await {
+        Ok(t) => render(&TimelinePage {
+            c: &c,
+            t,
+            files: Vec::new(),
+            submitted: false,
+            anonymous: true,
+        }),
+        Err(e @ Error::NotFound(_)) => {
+            let page = TrackPage {
+                c: &c,
+                number: form.number,
+                problem: Some(c.t("track-no-match").into_owned()),
+            };
+            render_refused(&e, &page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// An uploaded file, as stored (its type read from the content at upload).
+pub async fn file(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+) -> Answer {
+    let (view, content) = state.attachment_file(&signed, &id).await?;
+    let disposition = format!(
+        "inline; filename*=UTF-8''{}",
+        percent_encoding::utf8_percent_encode(&view.name, percent_encoding::NON_ALPHANUMERIC)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, view.content_type),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; sandbox".to_string(),
+            ),
+        ],
+        content,
+    )
+        .into_response())
+}
