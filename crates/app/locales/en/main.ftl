@@ -851,3 +851,6 @@ track-id-tail = Last six characters of the ID number
 track-id-tail-hint = If the last one is X, enter X
 track-button = Look up
 track-no-match = The case number and the ID digits do not match: check them and try again.
+correction-answers = Answers to change (leave the others empty)
+correction-keep = Leave empty to keep the earlier answer
+correction-send = Send the correction

@@ -828,3 +828,6 @@ track-id-tail = 身份证号后六位
 track-id-tail-hint = 最后一位是 X 的，请输入 X
 track-button = 查询
 track-no-match = 办件编号和身份证号后六位对不上，请核对后再试。
+correction-answers = 需要改的回答（不改的留空）
+correction-keep = 留空则保持原来的回答
+correction-send = 已按要求补正，提交

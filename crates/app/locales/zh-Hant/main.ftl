@@ -828,3 +828,6 @@ track-id-tail = 身分證號後六位
 track-id-tail-hint = 最後一位是 X 的，請輸入 X
 track-button = 查詢
 track-no-match = 辦件編號和身分證號後六位對不上，請核對後再試。
+correction-answers = 需要改的回答（不改的留空）
+correction-keep = 留空則保持原來的回答
+correction-send = 已按要求補正，提交

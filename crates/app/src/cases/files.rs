@@ -1,4 +1,4 @@
-//! Files for materials: uploaded into a draft (checked by content, named by hash, stored
+//! Files for materials: uploaded into a draft or a case returned for correction (checked by content, named by hash, stored
 //! before their record so that no record points at nothing), removed again, and read back
 //! only by the applicant, their representatives in force, and staff with scope over the
 //! case.
@@ -10,6 +10,19 @@ use onetrip_domain::case::upload;
 use onetrip_domain::chain;
 use onetrip_domain::message::{Explain as _, Message};
 use onetrip_store::StoredAttachment;
+
+/// What a file is uploaded into.
+enum Owner<'a> {
+    Draft(&'a str),
+    Case(&'a str),
+}
+
+/// A file as uploaded.
+struct File<'a> {
+    material_id: &'a str,
+    name: &'a str,
+    content: Bytes,
+}
 
 impl App {
     /// Uploads one file for a material of the caller's draft.
@@ -30,36 +43,91 @@ impl App {
                     Message::new("draft-not-online").text("code", &draft.implementation_code),
                 )
             })?;
-        let material = imp
-            .resolved
-            .content
+        let files = self.store.draft_attachments(&draft.id).await?;
+        let to = Owner::Draft(&draft.id);
+        let file = File {
+            material_id,
+            name,
+            content,
+        };
+        self.store_file(signed, &imp.resolved.content, &files, to, file)
+            .await
+    }
+
+    /// Uploads one file for a material of a case of the caller's that was returned for
+    /// correction.
+    pub async fn upload_correction(
+        &self,
+        signed: &Signed,
+        case_id: &str,
+        material_id: &str,
+        name: &str,
+        content: Bytes,
+    ) -> Result<AttachmentView, Error> {
+        let (case, _) = self.party_case(signed, case_id).await?;
+        if case.state != onetrip_domain::case::CaseState::Correction {
+            return Err(onetrip_domain::case::CaseError::WrongState(case.state).into());
+        }
+        let imp = self
+            .pinned(&case.implementation_code, case.implementation_version)
+            .await?;
+        let files = self.store.case_attachments(&case.id).await?;
+        let file = File {
+            material_id,
+            name,
+            content,
+        };
+        self.store_file(
+            signed,
+            &imp.resolved.content,
+            &files,
+            Owner::Case(&case.id),
+            file,
+        )
+        .await
+    }
+
+    /// Checks a file against its material and what is there already, stores the content
+    /// under its hash, then its record (the content alone is forgotten if that fails).
+    async fn store_file(
+        &self,
+        signed: &Signed,
+        content: &onetrip_domain::catalog::matter::Content,
+        files: &[StoredAttachment],
+        to: Owner<'_>,
+        file: File<'_>,
+    ) -> Result<AttachmentView, Error> {
+        let material = content
             .materials
             .iter()
-            .find(|m| m.id == material_id)
+            .find(|m| m.id == file.material_id)
             .ok_or_else(|| {
                 Error::invalid(
                     "material",
-                    Message::new("invalid-unknown-material").text("key", material_id),
+                    Message::new("invalid-unknown-material").text("key", file.material_id),
                 )
             })?;
-        let files = self.store.draft_attachments(&draft.id).await?;
         let total: usize = files
             .iter()
             .map(|f| usize::try_from(f.size).unwrap_or(0))
             .sum();
         let count = files
             .iter()
-            .filter(|f| f.material_id == material_id)
+            .filter(|f| f.material_id == material.id)
             .count();
-        let (name, kind) = upload::check(material, name, &content, total, count)
+        let (name, kind) = upload::check(material, file.name, &file.content, total, count)
             .map_err(|e| Error::invalid("file", e.explain()))?;
-        let hash = chain::to_hex(&chain::digest(&content));
-        let size = i64::try_from(content.len()).unwrap_or(i64::MAX);
-        self.objects.put(&hash, content).await?;
+        let hash = chain::to_hex(&chain::digest(&file.content));
+        let size = i64::try_from(file.content.len()).unwrap_or(i64::MAX);
+        self.objects.put(&hash, file.content).await?;
+        let (draft_id, case_id) = match to {
+            Owner::Draft(d) => (Some(d.to_string()), None),
+            Owner::Case(c) => (None, Some(c.to_string())),
+        };
         let record = StoredAttachment {
             id: onetrip_store::new_id(),
-            draft_id: Some(draft.id.clone()),
-            case_id: None,
+            draft_id,
+            case_id,
             uploaded_by: signed.account.id.clone(),
             material_id: material.id.clone(),
             name: self.security.cipher.seal("attachment.name", &name)?,

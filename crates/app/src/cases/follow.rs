@@ -83,6 +83,13 @@ pub struct Timeline {
     /// Visits to a hall so far, and how many the guide promises at most.
     pub visits: i64,
     pub visits_promised: u8,
+    /// While returned for correction: the form's fields that may be answered again
+    /// (key, label)…
+    #[schema(value_type = Vec<Object>)]
+    pub fix_fields: Vec<(String, String)>,
+    /// …and the materials files may be uploaded for (id, name).
+    #[schema(value_type = Vec<Object>)]
+    pub fix_materials: Vec<(String, String)>,
 }
 
 /// A receipt (受理回执).
@@ -326,7 +333,23 @@ impl App {
                 ends: t.limit.ends,
             })
             .collect();
+        let correcting = case.state == CaseState::Correction;
+        let content = &imp.resolved.content;
+        let fix_fields = content
+            .form
+            .iter()
+            .filter(|_| correcting)
+            .map(|f| (f.key.clone(), f.label.clone()))
+            .collect();
+        let fix_materials = content
+            .materials
+            .iter()
+            .filter(|m| correcting && m.form != onetrip_domain::codes::MaterialForm::Paper)
+            .map(|m| (m.id.clone(), m.name.clone()))
+            .collect();
         Ok(Timeline {
+            fix_fields,
+            fix_materials,
             id: case.id.clone(),
             number: case.number.clone(),
             matter: imp.resolved.name.clone(),

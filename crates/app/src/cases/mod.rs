@@ -5,6 +5,7 @@
 //! applicant's side: drafts, uploaded files, following a case, receipts.
 
 mod act;
+mod correct;
 mod files;
 mod follow;
 mod online;
@@ -18,6 +19,7 @@ mod view;
 mod window;
 
 pub use act::{Acted, LiveTask};
+pub use correct::CorrectionRequest;
 pub use follow::{CurrentStep, MyCase, Receipt, Timeline, TimelineEvent};
 pub use online::{AttachmentView, DraftMaterial, DraftUpdate, DraftView, NewDraft, NotOnline};
 pub use read::{Inbox, InboxLine, JournalView};

@@ -13,7 +13,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use onetrip_app::cases::{
-    AttachmentView, DraftUpdate, DraftView, MyCase, NewDraft, Receipt, Submitted, Timeline,
+    Acted, AttachmentView, CorrectionRequest, DraftUpdate, DraftView, MyCase, NewDraft, Receipt,
+    Submitted, Timeline,
 };
 use onetrip_app::Signed;
 use onetrip_domain::message::Message;
@@ -99,6 +100,18 @@ pub async fn upload(
     params: Params,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Answer<(StatusCode, Json<AttachmentView>)> {
+    let (material, name, content) = raw_file(&params, body)?;
+    let view = state
+        .upload(&signed, &id, &material, &name, content)
+        .await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// The material, name and content of a file sent as the request body.
+fn raw_file(
+    params: &Params,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<(String, String, Bytes), Error> {
     let need = |key: &'static str| {
         params.get(key).map(str::to_string).ok_or_else(|| {
             Error::bad_request(
@@ -118,10 +131,38 @@ pub async fn upload(
         ),
         _ => Error::bad_request("body", Message::new("upload-form-broken")),
     })?;
+    Ok((material, name, content))
+}
+
+/// Uploads one file (the request body) for a material of a case returned for correction.
+#[utoipa::path(post, path = "/api/v1/me/cases/{id}/files", tag = "applying", params(("id" = String, Path), ("material" = String, Query), ("name" = String, Query)),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = AttachmentView), (status = 404, body = crate::openapi::ErrorBody), (status = 409, body = crate::openapi::ErrorBody), (status = 422, body = crate::openapi::ErrorBody)))]
+pub async fn correction_file(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    params: Params,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Answer<(StatusCode, Json<AttachmentView>)> {
+    let (material, name, content) = raw_file(&params, body)?;
     let view = state
-        .upload(&signed, &id, &material, &name, content)
+        .upload_correction(&signed, &id, &material, &name, content)
         .await?;
     Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Sends a case back from correction (补正) with the changed answers; a case that has
+/// ended is refused with its state (409).
+#[utoipa::path(post, path = "/api/v1/me/cases/{id}/correction", tag = "applying", params(("id" = String, Path)), request_body = CorrectionRequest,
+    responses((status = 200, body = Acted), (status = 404, body = crate::openapi::ErrorBody), (status = 409, body = crate::openapi::ErrorBody), (status = 422, body = crate::openapi::ErrorBody)))]
+pub async fn correction(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<CorrectionRequest>,
+) -> Answer<Json<Acted>> {
+    Ok(Json(state.correct(&signed, &id, &req).await?))
 }
 
 /// Removes a file from a draft.

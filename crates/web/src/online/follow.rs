@@ -50,6 +50,9 @@ struct TimelinePage<'a> {
     submitted: bool,
     /// Shown to someone without an account (no links into the applicant's space).
     anonymous: bool,
+    csrf: String,
+    /// Why a correction was refused.
+    problem: Option<String>,
 }
 
 /// A case's timeline (after submitting: with the confirmation and the case number).
@@ -60,15 +63,84 @@ pub async fn timeline(
     c: Chrome,
     params: Params,
 ) -> Answer {
-    let t = state.timeline(&signed, &id).await?;
-    let files = state.case_files(&signed, &t.id).await?;
-    render(&TimelinePage {
-        c: &c,
+    timeline_page(
+        &state,
+        &signed,
+        &c,
+        &id,
+        params.get("submitted").is_some(),
+        None,
+    )
+    .await
+}
+
+async fn timeline_page(
+    state: &AppState,
+    signed: &Signed,
+    c: &Chrome,
+    id: &str,
+    submitted: bool,
+    refusal: Option<&Error>,
+) -> Answer {
+    let t = state.timeline(signed, id).await?;
+    let files = state.case_files(signed, &t.id).await?;
+    let page = TimelinePage {
+        c,
         t,
         files,
-        submitted: params.get("submitted").is_some(),
+        submitted,
         anonymous: false,
-    })
+        csrf: signed.csrf(),
+        problem: refusal.map(|e| e.message(c.lang)),
+    };
+    match refusal {
+        Some(e) => render_refused(e, &page),
+        None => render(&page),
+    }
+}
+
+/// Uploads a file for a case returned for correction.
+pub async fn correction_file(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    c: Chrome,
+    form: axum::extract::Multipart,
+) -> Answer {
+    let (material, name, content) = super::pages::read_upload(form).await?;
+    match state
+        .upload_correction(&signed, &id, &material, &name, content)
+        .await
+    {
+        Ok(_) => Ok(axum::response::Redirect::to(&format!("/my/cases/{id}")).into_response()),
+        Err(e @ (Error::Invalid { .. } | Error::Conflict { .. })) => {
+            timeline_page(&state, &signed, &c, &id, false, Some(&e)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Sends the case back from correction with the answers changed (`f.KEY`).
+pub async fn corrected(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    c: Chrome,
+    FormBody(form): FormBody<std::collections::BTreeMap<String, String>>,
+) -> Answer {
+    let req = onetrip_app::cases::CorrectionRequest {
+        form: form
+            .into_iter()
+            .filter_map(|(k, v)| k.strip_prefix("f.").map(|k| (k.to_string(), v)))
+            .collect(),
+    };
+    match state.correct(&signed, &id, &req).await {
+        Ok(_) => Ok(axum::response::Redirect::to(&format!("/my/cases/{id}")).into_response()),
+        Err(e @ (Error::Invalid { .. } | Error::Conflict { .. })) => {
+            timeline_page(&state, &signed, &c, &id, false, Some(&e)).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Template)]
@@ -155,6 +227,8 @@ pub async fn track(
             files: Vec::new(),
             submitted: false,
             anonymous: true,
+            csrf: String::new(),
+            problem: None,
         }),
         Err(e @ Error::NotFound(_)) => {
             let page = TrackPage {

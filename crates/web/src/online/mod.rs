@@ -72,6 +72,19 @@ pub(crate) fn routes() -> Vec<Route> {
             follow::receipt,
         ),
         page(
+            post.clone(),
+            "/my/cases/{id}/files",
+            Applicant,
+            follow::correction_file,
+        )
+        .body_limit(MAX_MULTIPART),
+        page(
+            post.clone(),
+            "/my/cases/{id}/corrected",
+            Applicant,
+            follow::corrected,
+        ),
+        page(
             get.clone(),
             "/cases/{id}/receipt",
             Staff(AcceptApplication),
@@ -90,6 +103,8 @@ pub(crate) fn routes() -> Vec<Route> {
         api!(Applicant, api::my_cases),
         api!(Applicant, api::timeline),
         api!(Applicant, api::receipt),
+        api!(Applicant, api::correction_file).body_limit(MAX_MULTIPART),
+        api!(Applicant, api::correction),
         api!(SignedIn, api::attachment),
         api!(Public, api::track),
     ]

@@ -217,24 +217,13 @@ pub async fn upload(
     Extension(signed): Extension<Signed>,
     Path(id): Path<String>,
     c: Chrome,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Answer {
-    let mut material = String::new();
-    let mut done = Ok(());
-    while let Some(field) = form.next_field().await.map_err(multipart_failed)? {
-        match (field.name(), field.file_name().map(str::to_string)) {
-            (Some("material"), None) => material = field.text().await.map_err(multipart_failed)?,
-            (Some("file"), Some(name)) => {
-                let content = field.bytes().await.map_err(multipart_failed)?;
-                done = state
-                    .upload(&signed, &id, &material, &name, content)
-                    .await
-                    .map(|_| ());
-                break;
-            }
-            _ => {}
-        }
-    }
+    let (material, name, content) = read_upload(form).await?;
+    let done = state
+        .upload(&signed, &id, &material, &name, content)
+        .await
+        .map(|_| ());
     match done {
         Ok(()) => Ok(Redirect::to(&format!("/drafts/{id}/materials")).into_response()),
         Err(e @ Error::Invalid { .. }) => {
@@ -249,6 +238,25 @@ pub async fn upload(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// A file upload form's material, file name and content; a form without a file is as if
+/// an empty, nameless file was sent (and refused as such, by name).
+pub(super) async fn read_upload(
+    mut form: Multipart,
+) -> Result<(String, String, axum::body::Bytes), Error> {
+    let mut material = String::new();
+    while let Some(field) = form.next_field().await.map_err(multipart_failed)? {
+        match (field.name(), field.file_name().map(str::to_string)) {
+            (Some("material"), None) => material = field.text().await.map_err(multipart_failed)?,
+            (Some("file"), Some(name)) => {
+                let content = field.bytes().await.map_err(multipart_failed)?;
+                return Ok((material, name, content));
+            }
+            _ => {}
+        }
+    }
+    Ok((material, String::new(), axum::body::Bytes::new()))
 }
 
 fn multipart_failed(e: axum::extract::multipart::MultipartError) -> Error {

@@ -66,12 +66,12 @@ pub(crate) async fn put_file(
     (status, resp.json().await.unwrap_or(Value::Null))
 }
 
-/// Uploads through the page's multipart form.
+/// Uploads through a page's multipart form posted to `to`.
 pub(crate) async fn upload_page(
     app: &TestApp,
     client: &Client,
     csrf: &str,
-    draft: &str,
+    to: &str,
     material: &str,
     name: &str,
     content: &[u8],
@@ -82,7 +82,7 @@ pub(crate) async fn upload_page(
         .text("material", material.to_string())
         .part("file", part);
     let resp = client
-        .post(app.url(&format!("/drafts/{draft}/materials")))
+        .post(app.url(to))
         .multipart(form)
         .send()
         .await
@@ -140,6 +140,10 @@ async fn a_citizen_applies_online_and_follows_the_case_to_its_result() {
     each_app(|app| async move {
         delegate_civil_affairs(&app).await;
         let me = applicant(&app).await;
+        let me_id = json(&app, &me, "/api/v1/me").await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let (_, guide) = get(&app, &me, &format!("/guide/{GAOLING}")).await;
         assert!(
             guide.contains(&format!("href=\"/apply/{GAOLING}\"")),
@@ -224,8 +228,16 @@ async fn a_citizen_applies_online_and_follows_the_case_to_its_result() {
         );
 
         // Upload the ID card by page; consent to data sharing for the household register.
-        let (status, to) =
-            upload_page(&app, &me, &csrf, &draft, "id_card", "身份证 正面.png", PNG).await;
+        let (status, to) = upload_page(
+            &app,
+            &me,
+            &csrf,
+            &format!("/drafts/{draft}/materials"),
+            "id_card",
+            "身份证 正面.png",
+            PNG,
+        )
+        .await;
         assert_eq!(
             (status, to.as_str()),
             (303, format!("/drafts/{draft}/materials").as_str())
@@ -366,10 +378,59 @@ async fn a_citizen_applies_online_and_follows_the_case_to_its_result() {
             timeline.to_string().find("handler").is_none(),
             "no staff id: {timeline}"
         );
-        let (status, body) = clerk
-            .post(&app, &format!("/api/v1/cases/{case}/corrected"), json!({}))
-            .await;
-        assert_eq!(status, 200, "{body}");
+        // The applicant corrects online: a new photo and a changed answer, on the case's page.
+        let (_, page) = get(&app, &me, &format!("/my/cases/{case}")).await;
+        assert!(
+            page.contains("id=\"send-correction\"") && page.contains("name=\"f.address\""),
+            "{page}"
+        );
+        let (status, to) = upload_page(
+            &app,
+            &me,
+            &csrf,
+            &format!("/my/cases/{case}/files"),
+            "id_card",
+            "身份证 重拍.png",
+            PNG,
+        )
+        .await;
+        assert_eq!(
+            (status, to.as_str()),
+            (303, format!("/my/cases/{case}").as_str())
+        );
+        let (status, bad) = post_form(
+            &app,
+            &me,
+            &format!("/my/cases/{case}/corrected"),
+            &[("csrf", &csrf), ("f.elder_id", "12345")],
+        )
+        .await;
+        assert_eq!(
+            status, 422,
+            "a malformed answer is refused on the page: {bad}"
+        );
+        assert!(bad.contains("id=\"problems\""), "{bad}");
+        let (status, to) = post_form(
+            &app,
+            &me,
+            &format!("/my/cases/{case}/corrected"),
+            &[
+                ("csrf", &csrf),
+                ("f.address", "青溪县石门镇石门村 14 号"),
+                ("f.phone", ""),
+            ],
+        )
+        .await;
+        assert_eq!(
+            (status, to.as_str()),
+            (303, format!("/my/cases/{case}").as_str())
+        );
+        assert_eq!(app.store.case_attachments(&case).await.unwrap().len(), 2);
+        let corrected = app.store.journal(&case).await.unwrap().pop().unwrap().0;
+        assert_eq!(
+            (corrected.action.as_str(), corrected.actor.as_str()),
+            ("corrected", me_id.as_str())
+        );
         let handle = task_at(&app, &case, "handle").await;
         handler
             .post(

@@ -68,7 +68,7 @@ async fn bad_uploads_are_refused_by_name_and_rule_and_nothing_is_stored() {
             &app,
             page_client,
             &me.csrf,
-            &draft,
+            &format!("/drafts/{draft}/materials"),
             "id_card",
             "身份证.pdf",
             ELF,
@@ -271,6 +271,72 @@ async fn a_matter_not_accepted_online_says_what_to_bring_and_where() {
             page.contains(&format!("href=\"/login?next=/apply/{GAOLING}\"")),
             "{page}"
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_correction_after_the_case_ended_is_refused_with_its_state() {
+    each_app(|app| async move {
+        use super::cases::RELIEF;
+        use onetrip_app::demo::DEMO_APPLICANT;
+        delegate_civil_affairs(&app).await;
+        let clerk = Desk::of(&app, "clerk").await;
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        let imp = app.store.implementation(RELIEF, day).await.unwrap().unwrap();
+        let content = &imp.resolved.content;
+        let mut materials = serde_json::Map::new();
+        for m in content.materials.iter().filter(|m| m.required && m.when.is_none()) {
+            let how = if m.deficiency_allowed { "missing" } else { "original" };
+            materials.insert(m.id.clone(), how.into());
+        }
+        let mut form = serde_json::Map::new();
+        for f in &content.form {
+            let v = match f.kind.key() {
+                "choice" => f.options[0].clone(),
+                "id_number" => DEMO_APPLICANT.1.into(),
+                "phone" => "13800000001".into(),
+                "number" => "1".into(),
+                "date" => "2026-02-01".into(),
+                _ => "示例".into(),
+            };
+            form.insert(f.key.clone(), v.into());
+        }
+        let req = json!({"matter": RELIEF, "applicant": {"document_number": DEMO_APPLICANT.1}, "form": form, "materials": materials});
+        let (status, body) = clerk.post(&app, "/api/v1/applications", req).await;
+        assert_eq!(status, 201, "{body}");
+        let id = body["cases"][0]["id"].as_str().unwrap().to_string();
+        let (status, body) = clerk
+            .post(&app, &format!("/api/v1/cases/{id}/accept"), json!({"deficiency_due": "2026-03-04"}))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        app.clock.advance(chrono::Duration::days(3));
+        assert_eq!(app.app().sweep().await.unwrap().terminated, 1);
+
+        let me = citizen(&app).await;
+        let entries = app.store.journal(&id).await.unwrap().len();
+        let (status, body) = me
+            .post(&app, &format!("/api/v1/me/cases/{id}/correction"), json!({"form": {}}))
+            .await;
+        assert_eq!(status, 409, "{body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("终止"), "the reason: {body}");
+        let (status, page) = post_form(&app, &me.client, &format!("/my/cases/{id}/corrected"), &[("csrf", &me.csrf)]).await;
+        assert_eq!(status, 409);
+        assert!(page.contains("id=\"problems\"") && page.contains("终止"), "{page}");
+        let (status, body) = put_file(&app, &me, &id, "x", "a.pdf", PDF.to_vec()).await;
+        assert_eq!(status, 404, "no draft of that id: {body}");
+        let resp = me
+            .client
+            .post(app.url(&format!("/api/v1/me/cases/{id}/files")))
+            .query(&[("material", "id_card"), ("name", "a.pdf")])
+            .header("x-csrf-token", &me.csrf)
+            .body(PDF.to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 409, "no file for an ended case");
+        assert_eq!(app.store.journal(&id).await.unwrap().len(), entries, "nothing journaled");
+        assert!(app.store.case_attachments(&id).await.unwrap().is_empty());
     })
     .await;
 }
