@@ -452,3 +452,6 @@ mod online;
 
 #[path = "http/online_refusals.rs"]
 mod online_refusals;
+
+#[path = "http/online_others.rs"]
+mod online_others;

@@ -1,7 +1,7 @@
 //! The applicant's side through real requests: applying online one question per page,
 //! uploads checked by content, the complete list of what is missing before submission, the
 //! confirmation, the timeline through the back office's decisions, the receipt, the lookup
-//! by case number, applying for someone represented (refusals: `online_refusals`).
+//! by case number (refusals: `online_refusals`; applying for someone: `online_others`).
 
 use super::auth::*;
 use super::cases::{delegate_civil_affairs, task_at, Desk, GAOLING};
@@ -554,67 +554,6 @@ async fn a_case_is_followed_by_its_number_and_the_id_digits_without_an_account()
         assert_eq!(t["state"], "in_progress");
         assert_eq!(t["current"][0]["name"], "乡镇初审与公示");
         assert!(t["current"][0]["ends"].is_string(), "{t}");
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn an_agent_applies_online_for_the_person_they_represent() {
-    each_app(|app| async move {
-        delegate_civil_affairs(&app).await;
-        let agent = registered(&app, "刘䶮", "331199198007050037", "13800000002").await;
-        let agent_me: Value = agent.get(&app, "/api/v1/me").await.1;
-        let elder = citizen(&app).await;
-        let elder_me: Value = elder.get(&app, "/api/v1/me").await.1;
-        let clerk = Desk::of(&app, "clerk").await;
-
-        // Without a representation there is nothing to apply under.
-        let (status, body) = agent
-            .post(&app, "/api/v1/me/drafts", json!({"matter": GAOLING, "representation_id": "00000000-0000-0000-0000-000000000000"}))
-            .await;
-        assert_eq!((status, body["error"]["field"].as_str()), (422, Some("representation_id")), "{body}");
-        let (status, rep) = clerk
-            .post(&app, "/api/v1/representations", json!({
-                "agent": agent_me["id"], "principal_kind": "person", "principal": elder_me["id"],
-                "capacity": "relative", "valid_from": "2026-01-01", "authorization": "亲属关系证明 2026-7"}))
-            .await;
-        assert_eq!(status, 201, "{rep}");
-        let (_, start) = get(&app, &agent.client, &format!("/apply/{GAOLING}")).await;
-        assert!(start.contains("代为申请：王𠈌"), "{start}");
-        let (status, opened) = agent
-            .post(&app, "/api/v1/me/drafts", json!({"matter": GAOLING, "representation_id": rep["id"]}))
-            .await;
-        assert_eq!(status, 201, "{opened}");
-        let draft = opened["id"].as_str().unwrap().to_string();
-        let (status, view) = patch(&app, &agent, &format!("/api/v1/me/drafts/{draft}"), json!({
-            "form": {"applicant_role": "代办人", "elder_name": "王𠈌", "elder_id": DEMO_APPLICANT.1,
-                     "phone": "13800000002", "address": "青溪县石门镇石门村 12 号"},
-            "consents": ["data_sharing"]})).await;
-        assert_eq!(status, 200);
-        assert_eq!(view["applicant"], "王𠈌");
-        assert_eq!(view["for_someone_else"], true);
-        let missing: Vec<&str> = view["gaps"].as_array().unwrap().iter().map(|g| g["key"].as_str().unwrap()).collect();
-        assert_eq!(missing, vec!["agent_id_card"], "the agent's own ID card, on paper: {view}");
-        let (status, body) = agent.post(&app, &format!("/api/v1/me/drafts/{draft}/submit"), json!({})).await;
-        assert_eq!((status, body["error"]["field"].as_str()), (422, Some("draft")), "{body}");
-        let elder_cannot: u16 = elder.client.get(app.url(&format!("/api/v1/me/drafts/{draft}"))).send().await.unwrap().status().as_u16();
-        assert_eq!(elder_cannot, 404, "the draft is the agent's");
-
-        let (status, view) = patch(&app, &agent, &format!("/api/v1/me/drafts/{draft}"), json!({"form": {"applicant_role": "本人"}})).await;
-        assert_eq!((status, view["gaps"].clone()), (200, json!([])), "{view}");
-        let (status, done) = agent.post(&app, &format!("/api/v1/me/drafts/{draft}/submit"), json!({})).await;
-        assert_eq!(status, 201, "{done}");
-        let case = done["cases"][0]["id"].as_str().unwrap().to_string();
-        let stored = app.store.case(&case).await.unwrap().unwrap();
-        let application = app.store.application(&stored.application_id).await.unwrap().unwrap();
-        assert_eq!(application.applicant_id.as_deref(), elder_me["id"].as_str());
-        assert_eq!(application.submitted_by, agent_me["id"].as_str().unwrap());
-        for who in [&agent, &elder] {
-            let mine: Value = who.get(&app, "/api/v1/me/cases").await.1;
-            assert_eq!(mine[0]["id"].as_str(), Some(case.as_str()), "{mine}");
-        }
-        let staff_view = clerk.get(&app, &format!("/api/v1/cases/{case}")).await.1;
-        assert_eq!((staff_view["applicant"].as_str(), staff_view["agent"].as_str()), (Some("王𠈌"), Some("刘䶮")), "both shown");
     })
     .await;
 }
