@@ -69,6 +69,9 @@ pub struct NewCase {
     pub tasks: Vec<TaskRow>,
     pub journal: JournalEntry,
     pub hash: String,
+    /// The visits the application may take: what the matter's guide promises, and at
+    /// least the one to apply at a window.
+    pub visits_allowed: i64,
 }
 
 /// A case as stored.
@@ -174,6 +177,8 @@ pub struct CaseQuery {
     pub commitment_pending: bool,
     /// Only cases with a limit whose last day waits for a year's calendar.
     pub limits_unknown: bool,
+    /// Only cases whose application needed more visits than the guide promised.
+    pub visits_exceeded: bool,
     pub limit: usize,
 }
 

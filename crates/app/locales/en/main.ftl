@@ -854,3 +854,4 @@ track-no-match = The case number and the ID digits do not match: check them and 
 correction-answers = Answers to change (leave the others empty)
 correction-keep = Leave empty to keep the earlier answer
 correction-send = Send the correction
+supervision-visits = Cases whose applicant came more often than the guide promised

@@ -831,3 +831,4 @@ track-no-match = 办件编号和身份证号后六位对不上，请核对后再
 correction-answers = 需要改的回答（不改的留空）
 correction-keep = 留空则保持原来的回答
 correction-send = 已按要求补正，提交
+supervision-visits = 跑动次数超过办事指南承诺的办件

@@ -831,3 +831,4 @@ track-no-match = 辦件編號和身分證號後六位對不上，請核對後再
 correction-answers = 需要改的回答（不改的留空）
 correction-keep = 留空則保持原來的回答
 correction-send = 已按要求補正，提交
+supervision-visits = 跑動次數超過辦事指南承諾的辦件

@@ -308,6 +308,8 @@ impl App {
             tasks: Vec::new(),
             journal,
             hash,
+            // Coming to a window to apply is the applicant's choice: one visit is allowed then.
+            visits_allowed: i64::from(r.content.visits).max(i64::from(channel == "window")),
         };
         let application = NewApplication {
             id: onetrip_store::new_id(),

@@ -1,6 +1,7 @@
 //! What a supervisor watches in their divisions: tasks escalated, overdue, nearing their
-//! limit or unclaimed; cases whose promised limit is near or past; and cases whose signed
-//! commitments wait for their later check.
+//! limit or unclaimed; cases whose promised limit is near or past; cases whose signed
+//! commitments wait for their later check; and applications that needed more visits than
+//! their guide promised.
 
 use super::InboxLine;
 use crate::{App, Error, Signed};
@@ -33,6 +34,8 @@ pub struct Supervision {
     pub cases: Vec<CaseAttention>,
     /// Cases accepted on signed commitments whose later check is still to be done.
     pub commitments: Vec<CaseAttention>,
+    /// Cases whose applicant had to come more often than the guide promised.
+    pub visits: Vec<CaseAttention>,
 }
 
 /// Cases read per list at most.
@@ -71,10 +74,23 @@ impl App {
         for line in self.supervised(signed, pending).await? {
             commitments.push(self.attention(line).await?);
         }
+        let over = self
+            .store
+            .cases(&CaseQuery {
+                visits_exceeded: true,
+                limit: LIST,
+                ..CaseQuery::default()
+            })
+            .await?;
+        let mut visits = Vec::new();
+        for line in self.supervised(signed, over).await? {
+            visits.push(self.attention(line).await?);
+        }
         Ok(Supervision {
             tasks,
             cases,
             commitments,
+            visits,
         })
     }
 

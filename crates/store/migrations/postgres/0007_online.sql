@@ -29,3 +29,6 @@ CREATE TABLE attachment (
 CREATE INDEX attachment_draft ON attachment (draft_id) WHERE draft_id IS NOT NULL;
 CREATE INDEX attachment_case ON attachment (case_id) WHERE case_id IS NOT NULL;
 CREATE INDEX attachment_hash ON attachment (hash);
+-- The visits a case may take (its guide's promise, and at least the one to apply at a
+-- window), to flag an application that needed more.
+ALTER TABLE cases ADD COLUMN visits_allowed INTEGER;

@@ -131,9 +131,9 @@ async fn insert_case(
     let sql = "INSERT INTO cases (id, number, application_id, implementation_code,
         implementation_version, base_code, department, division, channel, state, received_on,
         due_on, deficiency_due, commitment_pending, limits_unknown, version, journal_seq,
-        journal_head, form, document, created_at, updated_at)
+        journal_head, form, document, created_at, updated_at, visits_allowed)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $17,
-        $18, $19, $20, $21)";
+        $18, $19, $20, $21, $22)";
     let at = at.trunc_subsecs(6);
     let args = [
         id(&k.id),
@@ -157,6 +157,7 @@ async fn insert_case(
         json(doc),
         at.into(),
         at.into(),
+        k.visits_allowed.into(),
     ];
     c.execute(sql, &args).await?;
     tasks(c, &k.tasks).await?;
@@ -425,6 +426,10 @@ impl<E: Executor> CaseStore for SqlStore<E> {
             }
             if q.limits_unknown {
                 sql += " AND limits_unknown";
+            }
+            if q.visits_exceeded {
+                sql += " AND visits_allowed < (SELECT a.visits FROM application a
+                    WHERE a.id = cases.application_id)";
             }
             sql += &format!(
                 " ORDER BY due_on, number LIMIT {}",

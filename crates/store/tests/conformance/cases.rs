@@ -102,6 +102,7 @@ pub(crate) fn new_case(number: &str) -> NewCase {
         due_on: None,
         journal,
         hash,
+        visits_allowed: 1,
     }
 }
 

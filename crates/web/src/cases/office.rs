@@ -43,6 +43,7 @@ struct SupervisionPage<'a> {
     lines: Vec<InboxLine>,
     cases: Vec<CaseAttention>,
     commitments: Vec<CaseAttention>,
+    visits: Vec<CaseAttention>,
     overdue: usize,
     nearing: usize,
     escalated: usize,
@@ -58,6 +59,7 @@ pub async fn supervision(
         tasks: lines,
         cases,
         commitments,
+        visits,
     } = state.supervision(&signed).await?;
     let count = |f: &dyn Fn(&InboxLine) -> bool| lines.iter().filter(|l| f(l)).count();
     let html = render(&SupervisionPage {
@@ -69,6 +71,7 @@ pub async fn supervision(
         lines,
         cases,
         commitments,
+        visits,
     })?;
     Ok(html)
 }

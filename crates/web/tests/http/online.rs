@@ -482,6 +482,40 @@ async fn a_citizen_applies_online_and_follows_the_case_to_its_result() {
             list.contains(&stored.number) && list.contains("高龄津贴申领"),
             "{list}"
         );
+
+        // A zero-visit matter whose result is picked up at a window needed one visit more
+        // than its guide promised: the supervisor sees it, and the applicant sees the count.
+        let supervisor = Desk::of(&app, "supervisor").await;
+        let flagged = |s: &Value| {
+            s["visits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["case_id"] == case.as_str())
+        };
+        assert!(!flagged(
+            &supervisor.get(&app, "/api/v1/supervision").await.1
+        ));
+        let (status, body) = clerk
+            .post(
+                &app,
+                &format!("/api/v1/cases/{case}/delivery"),
+                json!({"method": "window"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let lists = supervisor.get(&app, "/api/v1/supervision").await.1;
+        assert!(flagged(&lists), "{lists}");
+        let (_, page) = get(&app, &supervisor.client, "/supervision").await;
+        assert!(
+            page.contains("id=\"supervision-visits\"") && page.contains(&stored.number),
+            "{page}"
+        );
+        let (_, timeline) = get(&app, &me, &format!("/my/cases/{case}")).await;
+        assert!(
+            timeline.contains("已到窗口 1 次") && timeline.contains("这个事项不用跑窗口"),
+            "{timeline}"
+        );
     })
     .await;
 }
