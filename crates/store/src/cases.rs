@@ -196,6 +196,8 @@ pub struct CaseLine {
     pub received_on: NaiveDate,
     pub due_on: Option<NaiveDate>,
     pub version: i64,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
 }
 
 /// A journal checkpoint just written.

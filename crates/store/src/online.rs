@@ -64,6 +64,9 @@ pub trait OnlineStore: Send + Sync {
     async fn attachment(&self, id: &str) -> Result<Option<StoredAttachment>, StoreError>;
     async fn draft_attachments(&self, draft_id: &str) -> Result<Vec<StoredAttachment>, StoreError>;
     async fn case_attachments(&self, case_id: &str) -> Result<Vec<StoredAttachment>, StoreError>;
+    /// When the account last read its cases.
+    async fn cases_seen(&self, account_id: &str) -> Result<Option<DateTime<Utc>>, StoreError>;
+    async fn mark_cases_seen(&self, account_id: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
     /// Whether any record still names a stored object (before the object is deleted).
     async fn object_in_use(&self, hash: &str) -> Result<bool, StoreError>;
 }

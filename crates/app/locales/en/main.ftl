@@ -855,3 +855,8 @@ correction-answers = Answers to change (leave the others empty)
 correction-keep = Leave empty to keep the earlier answer
 correction-send = Send the correction
 supervision-visits = Cases whose applicant came more often than the guide promised
+messages-new = { $n ->
+    [one] 1 case has news
+   *[other] { $n } cases have news
+}
+my-cases-link = My cases (how my applications stand)

@@ -832,3 +832,5 @@ correction-answers = 需要改的回答（不改的留空）
 correction-keep = 留空则保持原来的回答
 correction-send = 已按要求补正，提交
 supervision-visits = 跑动次数超过办事指南承诺的办件
+messages-new = 有 { $n } 件办件有新进展
+my-cases-link = 我的办件（申请进度）

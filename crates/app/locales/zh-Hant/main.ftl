@@ -832,3 +832,5 @@ correction-answers = 需要改的回答（不改的留空）
 correction-keep = 留空則保持原來的回答
 correction-send = 已按要求補正，提交
 supervision-visits = 跑動次數超過辦事指南承諾的辦件
+messages-new = 有 { $n } 件辦件有新進展
+my-cases-link = 我的辦件（申請進度）

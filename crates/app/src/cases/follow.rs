@@ -41,6 +41,10 @@ pub struct MyCase {
     pub state: String,
     pub received_on: NaiveDate,
     pub due_on: Option<NaiveDate>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// It changed since the applicant last read their cases: a message for them.
+    pub news: bool,
 }
 
 /// What happened to a case, as its applicant sees it.
@@ -163,8 +167,22 @@ impl App {
         Err(Error::NotFound(format!("case {id}")))
     }
 
-    /// The caller's cases, the latest first.
+    /// The caller's cases, the latest first, each marked when it changed since they last
+    /// read them (reading them here counts as reading the news).
+    pub async fn read_my_cases(&self, signed: &Signed) -> Result<Vec<MyCase>, Error> {
+        let cases = self.my_cases(signed).await?;
+        if cases.iter().any(|c| c.news) {
+            self.store
+                .mark_cases_seen(&signed.account.id, self.clock.now())
+                .await?;
+        }
+        Ok(cases)
+    }
+
+    /// The caller's cases, the latest first, each marked when it changed since they last
+    /// read them.
     pub async fn my_cases(&self, signed: &Signed) -> Result<Vec<MyCase>, Error> {
+        let seen = self.store.cases_seen(&signed.account.id).await?;
         let lines = self
             .store
             .cases(&CaseQuery {
@@ -188,6 +206,8 @@ impl App {
                 }
             };
             out.push(MyCase {
+                news: seen.is_none_or(|s| l.updated_at > s),
+                updated_at: l.updated_at,
                 id: l.id,
                 number: l.number,
                 matter,
@@ -196,7 +216,7 @@ impl App {
                 due_on: l.due_on,
             });
         }
-        out.sort_by(|a, b| b.number.cmp(&a.number));
+        out.sort_by_key(|c| std::cmp::Reverse(c.updated_at));
         Ok(out)
     }
 

@@ -32,3 +32,8 @@ CREATE INDEX attachment_hash ON attachment (hash);
 -- The visits a case may take (its guide's promise, and at least the one to apply at a
 -- window), to flag an application that needed more.
 ALTER TABLE cases ADD COLUMN visits_allowed INTEGER;
+-- When an applicant last read their cases: changes since are news in their space.
+CREATE TABLE cases_seen (
+    account_id UUID PRIMARY KEY REFERENCES account (id),
+    seen_at TIMESTAMPTZ NOT NULL
+);

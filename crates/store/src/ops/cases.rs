@@ -382,7 +382,7 @@ impl<E: Executor> CaseStore for SqlStore<E> {
         let q = q.clone();
         run!(self.read, |c| {
             let mut sql = "SELECT id, number, implementation_code, base_code, department,
-                division, channel, state, received_on, due_on, version FROM cases WHERE 1 = 1"
+                division, channel, state, received_on, due_on, version, updated_at FROM cases WHERE 1 = 1"
                 .to_string();
             let states: Vec<String> = q.states.iter().map(|s| s.key().to_string()).collect();
             let mut args: Vec<Value<'_>> = Vec::new();
@@ -448,6 +448,7 @@ impl<E: Executor> CaseStore for SqlStore<E> {
                     received_on: r.date("received_on")?,
                     due_on: r.opt_date("due_on")?,
                     version: r.int("version")?,
+                    updated_at: r.time("updated_at")?,
                 })
             })
             .await

@@ -187,6 +187,25 @@ impl<E: Executor> OnlineStore for SqlStore<E> {
         })
     }
 
+    async fn cases_seen(&self, account: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let account = account.to_owned();
+        run!(self.point, |c| {
+            let sql = "SELECT seen_at FROM cases_seen WHERE account_id = $1";
+            first(c, sql, &[id(&account)], |r| r.time("seen_at")).await
+        })
+    }
+
+    async fn mark_cases_seen(&self, account: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let account = account.to_owned();
+        run!(self.write, |c| {
+            let sql = "INSERT INTO cases_seen (account_id, seen_at) VALUES ($1, $2)
+                ON CONFLICT (account_id) DO UPDATE SET seen_at = excluded.seen_at";
+            c.execute(sql, &[id(&account), at.trunc_subsecs(6).into()])
+                .await?;
+            Ok(())
+        })
+    }
+
     async fn object_in_use(&self, hash: &str) -> Result<bool, StoreError> {
         let hash = hash.to_owned();
         run!(self.point, |c| {

@@ -137,3 +137,17 @@ async fn a_discarded_draft_takes_its_file_records_with_it() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn when_an_applicant_last_read_their_cases_is_kept() {
+    each_backend(|backend| async move {
+        let (store, _dir) = fresh_store(backend).await.unwrap();
+        let me = created(&store, applicant("a", "doc-a", "phone-a")).await;
+        assert_eq!(store.cases_seen(&me).await.unwrap(), None);
+        store.mark_cases_seen(&me, t0()).await.unwrap();
+        let later = t0() + Duration::hours(1);
+        store.mark_cases_seen(&me, later).await.unwrap();
+        assert_eq!(store.cases_seen(&me).await.unwrap(), Some(later));
+    })
+    .await;
+}

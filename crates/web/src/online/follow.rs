@@ -22,6 +22,8 @@ use onetrip_app::Signed;
 struct MyCasesPage<'a> {
     c: &'a Chrome,
     cases: Vec<MyCase>,
+    /// How many changed since last read.
+    news: usize,
     drafts: Vec<(String, String, chrono::DateTime<chrono::Utc>)>,
 }
 
@@ -31,10 +33,11 @@ pub async fn my_cases(
     Extension(signed): Extension<Signed>,
     c: Chrome,
 ) -> Answer {
-    let cases = state.my_cases(&signed).await?;
+    let cases = state.read_my_cases(&signed).await?;
     let drafts = state.my_drafts(&signed).await?;
     render(&MyCasesPage {
         c: &c,
+        news: cases.iter().filter(|k| k.news).count(),
         cases,
         drafts,
     })

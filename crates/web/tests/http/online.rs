@@ -1,13 +1,12 @@
 //! The applicant's side through real requests: applying online one question per page,
 //! uploads checked by content, the complete list of what is missing before submission, the
 //! confirmation, the timeline through the back office's decisions, the receipt, the lookup
-//! by case number (refusals: `online_refusals`; applying for someone: `online_others`).
+//! (refusals: `online_refusals`; for someone else, or without an account: `online_others`).
 
 use super::auth::*;
 use super::cases::{delegate_civil_affairs, task_at, Desk, GAOLING};
 use super::each_app;
 use onetrip_app::demo::DEMO_APPLICANT;
-use onetrip_domain::audit::AuditEvent;
 use onetrip_testkit::TestApp;
 use reqwest::Client;
 use serde_json::{json, Value};
@@ -303,12 +302,31 @@ async fn a_citizen_applies_online_and_follows_the_case_to_its_result() {
             .unwrap();
         assert_eq!(application.visits, 0, "applying online is no visit");
 
-        // The window accepts; the applicant sees it, and the receipt.
+        // The window accepts; a message waits in the applicant's space until read.
+        let (_, list) = get(&app, &me, "/my/cases").await;
+        assert!(
+            list.contains("id=\"messages\""),
+            "a new case is news: {list}"
+        );
+        let (_, list) = get(&app, &me, "/my/cases").await;
+        assert!(!list.contains("id=\"messages\""), "read once: {list}");
+        app.clock.advance(chrono::Duration::minutes(5));
         let clerk = Desk::of(&app, "clerk").await;
         let (status, body) = clerk
             .post(&app, &format!("/api/v1/cases/{case}/accept"), json!({}))
             .await;
         assert_eq!(status, 200, "{body}");
+        let mine = json(&app, &me, "/api/v1/me/cases").await;
+        assert_eq!(
+            (mine[0]["state"].as_str(), mine[0]["news"].as_bool()),
+            (Some("in_progress"), Some(true)),
+            "{mine}"
+        );
+        let (_, list) = get(&app, &me, "/my/cases").await;
+        assert!(
+            list.contains("id=\"messages\"") && list.contains("办理中"),
+            "{list}"
+        );
         let (_, timeline) = get(&app, &me, &format!("/my/cases/{case}")).await;
         assert!(
             timeline.contains("提交申请") && timeline.contains("受理"),
@@ -516,78 +534,6 @@ async fn a_citizen_applies_online_and_follows_the_case_to_its_result() {
             timeline.contains("已到窗口 1 次") && timeline.contains("这个事项不用跑窗口"),
             "{timeline}"
         );
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn a_case_is_followed_by_its_number_and_the_id_digits_without_an_account() {
-    each_app(|app| async move {
-        delegate_civil_affairs(&app).await;
-        let clerk = Desk::of(&app, "clerk").await;
-        let case = super::cases::accepted_case(&app, &clerk, "track-1").await;
-        let number = app.store.case(&case).await.unwrap().unwrap().number;
-        let anonymous = app.browser();
-        let (status, form) = get(&app, &anonymous, &format!("/track?number={number}")).await;
-        assert_eq!(status, 200);
-        assert!(
-            form.contains(&format!("value=\"{number}\"")),
-            "the QR code fills the number in"
-        );
-        let (status, page) = post_form(
-            &app,
-            &anonymous,
-            "/track",
-            &[("number", &number), ("id_tail", "120026")],
-        )
-        .await;
-        assert_eq!(status, 200, "{page}");
-        assert!(
-            page.contains("高龄津贴申领")
-                && page.contains("受理")
-                && page.contains("乡镇初审与公示"),
-            "{page}"
-        );
-        assert!(
-            !page.contains("/my/cases"),
-            "no links into an applicant's space"
-        );
-        let before = count(&app, AuditEvent::AccessDenied).await;
-        let (status, page) = post_form(
-            &app,
-            &anonymous,
-            "/track",
-            &[("number", &number), ("id_tail", "120027")],
-        )
-        .await;
-        assert_eq!(status, 404);
-        assert!(
-            page.contains("对不上") && !page.contains("乡镇初审与公示"),
-            "{page}"
-        );
-        let (status, _) = post_form(
-            &app,
-            &anonymous,
-            "/track",
-            &[
-                ("number", "331199-01-20260302-99999"),
-                ("id_tail", "120026"),
-            ],
-        )
-        .await;
-        assert_eq!(status, 404, "a wrong number looks the same");
-        assert_eq!(count(&app, AuditEvent::AccessDenied).await, before + 2);
-        let resp = anonymous
-            .post(app.url("/api/v1/track"))
-            .json(&json!({"number": number, "id_tail": "120026"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status().as_u16(), 200);
-        let t: Value = resp.json().await.unwrap();
-        assert_eq!(t["state"], "in_progress");
-        assert_eq!(t["current"][0]["name"], "乡镇初审与公示");
-        assert!(t["current"][0]["ends"].is_string(), "{t}");
     })
     .await;
 }

@@ -1,11 +1,13 @@
-//! Applying for someone else: a relative or village agent online under a representation in
-//! force; the clerk at the window, with the citizen confirming on the second screen.
+//! Applying for someone else, or following a case without an account: a relative or village
+//! agent online under a representation in force; the clerk at the window, with the citizen
+//! confirming on the second screen; the lookup by case number and ID digits.
 
 use super::auth::*;
 use super::cases::{delegate_civil_affairs, Desk, GAOLING};
 use super::each_app;
 use super::online::*;
 use onetrip_app::demo::DEMO_APPLICANT;
+use onetrip_domain::audit::AuditEvent;
 use serde_json::{json, Value};
 
 #[tokio::test]
@@ -65,6 +67,78 @@ async fn an_agent_applies_online_for_the_person_they_represent() {
         }
         let staff_view = clerk.get(&app, &format!("/api/v1/cases/{case}")).await.1;
         assert_eq!((staff_view["applicant"].as_str(), staff_view["agent"].as_str()), (Some("王𠈌"), Some("刘䶮")), "both shown");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_case_is_followed_by_its_number_and_the_id_digits_without_an_account() {
+    each_app(|app| async move {
+        delegate_civil_affairs(&app).await;
+        let clerk = Desk::of(&app, "clerk").await;
+        let case = super::cases::accepted_case(&app, &clerk, "track-1").await;
+        let number = app.store.case(&case).await.unwrap().unwrap().number;
+        let anonymous = app.browser();
+        let (status, form) = get(&app, &anonymous, &format!("/track?number={number}")).await;
+        assert_eq!(status, 200);
+        assert!(
+            form.contains(&format!("value=\"{number}\"")),
+            "the QR code fills the number in"
+        );
+        let (status, page) = post_form(
+            &app,
+            &anonymous,
+            "/track",
+            &[("number", &number), ("id_tail", "120026")],
+        )
+        .await;
+        assert_eq!(status, 200, "{page}");
+        assert!(
+            page.contains("高龄津贴申领")
+                && page.contains("受理")
+                && page.contains("乡镇初审与公示"),
+            "{page}"
+        );
+        assert!(
+            !page.contains("/my/cases"),
+            "no links into an applicant's space"
+        );
+        let before = count(&app, AuditEvent::AccessDenied).await;
+        let (status, page) = post_form(
+            &app,
+            &anonymous,
+            "/track",
+            &[("number", &number), ("id_tail", "120027")],
+        )
+        .await;
+        assert_eq!(status, 404);
+        assert!(
+            page.contains("对不上") && !page.contains("乡镇初审与公示"),
+            "{page}"
+        );
+        let (status, _) = post_form(
+            &app,
+            &anonymous,
+            "/track",
+            &[
+                ("number", "331199-01-20260302-99999"),
+                ("id_tail", "120026"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 404, "a wrong number looks the same");
+        assert_eq!(count(&app, AuditEvent::AccessDenied).await, before + 2);
+        let resp = anonymous
+            .post(app.url("/api/v1/track"))
+            .json(&json!({"number": number, "id_tail": "120026"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+        let t: Value = resp.json().await.unwrap();
+        assert_eq!(t["state"], "in_progress");
+        assert_eq!(t["current"][0]["name"], "乡镇初审与公示");
+        assert!(t["current"][0]["ends"].is_string(), "{t}");
     })
     .await;
 }
