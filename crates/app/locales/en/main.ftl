@@ -860,3 +860,19 @@ messages-new = { $n ->
    *[other] { $n } cases have news
 }
 my-cases-link = My cases (how my applications stand)
+case-confirmation-unknown = “{ $value }” is not a way of confirming: second screen or signed paper
+case-already-confirmed = The applicant has confirmed this application already
+journal-action-applicant_confirmed = Applicant confirmed the application
+screen-title = Please check your application
+screen-check = Please check the application the clerk entered for you
+screen-ask = If it is right, press the button below; if anything is wrong, tell the clerk.
+screen-confirm = It is right: confirm
+screen-thanks = Thank you, you have confirmed.
+screen-wait = Please wait: the clerk is entering your application
+done-case-confirmed = The applicant's signature is recorded
+case-confirmation = Applicant's confirmation
+case-confirmed-by = Confirmed by the applicant
+case-open-screen = Ask the applicant to confirm on the second screen
+case-record-signed = The applicant signed the printed application
+confirmation-second_screen = on the second screen
+confirmation-signed_paper = signed on paper

@@ -44,7 +44,7 @@ pub struct LiveTask {
 
 /// Who may do an act.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Need {
+pub(super) enum Need {
     /// A window of the case.
     Window,
     /// Someone in its flow (the task itself is checked by the act).
@@ -62,7 +62,9 @@ impl From<CaseError> for Error {
             CaseError::Incomplete | CaseError::NotDeferrable | CaseError::MaterialsOwed => {
                 "materials"
             }
-            CaseError::WrongState(_) | CaseError::NothingToCheck => "state",
+            CaseError::WrongState(_) | CaseError::NothingToCheck | CaseError::AlreadyConfirmed => {
+                "state"
+            }
             CaseError::Flow(FlowError::Calendar(_)) => "date",
             CaseError::Flow(_) => "task",
         };
@@ -212,7 +214,7 @@ impl App {
     }
 
     /// The case, if `signed` stands to it as `need` asks.
-    async fn case_needing(
+    pub(super) async fn case_needing(
         &self,
         signed: &Signed,
         id: &str,

@@ -5,6 +5,7 @@
 //! applicant's side: drafts, uploaded files, following a case, receipts.
 
 mod act;
+mod confirm;
 mod correct;
 mod files;
 mod follow;
@@ -52,6 +53,14 @@ pub struct AcceptRequest {
     /// Accept with deferred materials (容缺) due by this date (YYYY-MM-DD).
     #[serde(default)]
     pub deficiency_due: Option<String>,
+}
+
+/// How the applicant confirmed an application the window entered.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ConfirmationRequest {
+    /// `second_screen` or `signed_paper`.
+    #[schema(pattern = "^(second_screen|signed_paper)$")]
+    pub how: String,
 }
 
 /// Handing out a concluded case's result.

@@ -142,6 +142,34 @@ pub struct CaseDoc {
     /// The day a case ended because its deferred materials were not supplied by their date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terminated_on: Option<NaiveDate>,
+    /// How the applicant confirmed what the window entered for them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed: Option<Confirmation>,
+}
+
+/// How an applicant confirms an application a clerk entered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Confirmation {
+    /// On the citizen-facing second screen beside the window (一主机双屏).
+    SecondScreen,
+    /// By signing the printed application.
+    SignedPaper,
+}
+
+impl Confirmation {
+    pub fn key(self) -> &'static str {
+        match self {
+            Confirmation::SecondScreen => "second_screen",
+            Confirmation::SignedPaper => "signed_paper",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Confirmation> {
+        [Confirmation::SecondScreen, Confirmation::SignedPaper]
+            .into_iter()
+            .find(|c| c.key() == key)
+    }
 }
 
 /// Why a transition is refused.
@@ -165,6 +193,8 @@ pub enum CaseError {
     NothingToCheck,
     #[error("容缺受理的材料尚未补交，准予的决定还不能办结送达")]
     MaterialsOwed,
+    #[error("申请人已经确认过这份申请")]
+    AlreadyConfirmed,
     #[error(transparent)]
     Flow(#[from] FlowError),
 }
@@ -183,6 +213,7 @@ impl Explain for CaseError {
             CaseError::DocumentRequired => Message::new("case-document-required"),
             CaseError::NothingToCheck => Message::new("case-nothing-to-check"),
             CaseError::MaterialsOwed => Message::new("case-materials-owed"),
+            CaseError::AlreadyConfirmed => Message::new("case-already-confirmed"),
             CaseError::Flow(e) => e.explain(),
         }
     }
@@ -251,6 +282,7 @@ impl CaseDoc {
             conclusion: None,
             delivery: None,
             terminated_on: None,
+            confirmed: None,
         }
     }
 
@@ -470,6 +502,19 @@ impl CaseDoc {
             return Err(CaseError::WrongState(before));
         }
         Ok(self.moved("deficiency_supplied", before, None, String::new()))
+    }
+
+    /// The applicant confirmed what the window entered, once, before the case ended.
+    pub fn confirmed_by_applicant(&mut self, how: Confirmation) -> Result<Transition, CaseError> {
+        let before = self.state;
+        if before.is_final() {
+            return Err(CaseError::WrongState(before));
+        }
+        if self.confirmed.is_some() {
+            return Err(CaseError::AlreadyConfirmed);
+        }
+        self.confirmed = Some(how);
+        Ok(self.moved("applicant_confirmed", before, None, how.key().into()))
     }
 
     /// Ends a case whose deferred materials were not supplied by their date.

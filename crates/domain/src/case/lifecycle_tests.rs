@@ -387,3 +387,32 @@ fn a_refusal_needs_a_reason_and_a_special_procedure_stops_the_clock() {
     assert_eq!(doc.legal.unwrap().paused, paused, "still stopped");
     assert!(doc.legal.unwrap().ends.is_none());
 }
+
+#[test]
+fn the_applicant_confirms_what_the_window_entered_once_and_not_after_the_end() {
+    let w = World::new();
+    let intake = w.intake(&[("id_card", Presented::Copy)]);
+    let mut doc = CaseDoc::received(d("2026-03-02"), intake);
+    let moved = doc
+        .confirmed_by_applicant(Confirmation::SecondScreen)
+        .unwrap();
+    assert_eq!(
+        (moved.action, moved.note.as_str()),
+        ("applicant_confirmed", "second_screen")
+    );
+    assert_eq!(
+        doc.state,
+        CaseState::Submitted,
+        "confirming changes no state"
+    );
+    assert_eq!(
+        doc.confirmed_by_applicant(Confirmation::SignedPaper),
+        Err(CaseError::AlreadyConfirmed)
+    );
+    let mut refused = CaseDoc::received(d("2026-03-02"), w.intake(&[]));
+    refused.refuse("不属于本窗口受理范围").unwrap();
+    assert_eq!(
+        refused.confirmed_by_applicant(Confirmation::SignedPaper),
+        Err(CaseError::WrongState(CaseState::Refused))
+    );
+}

@@ -15,7 +15,9 @@ pub use work::External;
 pub use engine::{Decision, Engine, FlowError, Outcome, Task, TaskState, Verdict};
 pub use intake::{FormData, Gap, Intake, MaterialsPresented, Presented};
 pub use law::{Limit, Pause, Urgency};
-pub use lifecycle::{CaseDoc, CaseError, Conclusion, Deficiency, Delivery, DeliveryMethod};
+pub use lifecycle::{
+    CaseDoc, CaseError, Conclusion, Confirmation, Deficiency, Delivery, DeliveryMethod,
+};
 
 use crate::division::DivisionCode;
 use chrono::NaiveDate;

@@ -11,9 +11,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use onetrip_app::cases::{
-    AcceptRequest, Acted, ApplicationRequest, CaseView, CommitmentCheckRequest, DecisionRequest,
-    DeliveryRequest, ExternalResult, Inbox, JournalView, MatterChoice, Submitted, Supervision,
-    TaskMove,
+    AcceptRequest, Acted, ApplicationRequest, CaseView, CommitmentCheckRequest,
+    ConfirmationRequest, DecisionRequest, DeliveryRequest, ExternalResult, Inbox, JournalView,
+    MatterChoice, Submitted, Supervision, TaskMove,
 };
 use onetrip_app::Signed;
 use serde::Deserialize;
@@ -339,4 +339,19 @@ pub async fn register(
         .register_at_window(&signed, &req.name, kind, &req.document_number, &req.phone)
         .await?;
     Ok((StatusCode::CREATED, Json(Registered { account_id })))
+}
+
+/// Records how the applicant confirmed an application the window entered for them: on the
+/// second screen or by signing the printed application (once).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/confirmation", tag = "cases", params(("id" = String, Path)), request_body = ConfirmationRequest,
+    responses((status = 200, body = Acted), (status = 404, body = crate::openapi::ErrorBody), (status = 409, body = crate::openapi::ErrorBody), (status = 422, body = crate::openapi::ErrorBody)))]
+pub async fn confirm(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<ConfirmationRequest>,
+) -> Answer<Json<Acted>> {
+    Ok(Json(
+        state.confirm_application(&signed, &id, &req.how).await?,
+    ))
 }

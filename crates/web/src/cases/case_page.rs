@@ -225,6 +225,19 @@ pub async fn accept(
     after(&state, &signed, &c, &id, "accepted", r).await
 }
 
+/// Records that the applicant signed the printed application.
+pub async fn confirm(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): CaseId,
+    c: Chrome,
+) -> Answer {
+    let r = state
+        .confirm_application(&signed, &id, "signed_paper")
+        .await;
+    after(&state, &signed, &c, &id, "confirmed", r).await
+}
+
 pub async fn refuse(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,

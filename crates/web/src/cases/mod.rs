@@ -8,6 +8,7 @@ mod api;
 mod case_page;
 mod office;
 mod printable;
+mod screen;
 mod window;
 
 use crate::auth::Access::{AnyStaff, Staff};
@@ -23,6 +24,19 @@ pub(crate) fn routes() -> Vec<Route> {
         page(post.clone(), "/window/person", clerk, window::find),
         page(post.clone(), "/window/register", clerk, window::register),
         page(Method::GET, "/window/new", clerk, window::new_form),
+        page(Method::GET, "/window/screen", clerk, screen::show),
+        page(
+            post.clone(),
+            "/window/screen/{id}/confirm",
+            clerk,
+            screen::confirm,
+        ),
+        page(
+            post.clone(),
+            "/cases/{id}/confirm",
+            clerk,
+            case_page::confirm,
+        ),
         page(post.clone(), "/window/new", clerk, window::submit),
         page(Method::GET, "/inbox", AnyStaff, office::inbox),
         page(
@@ -139,6 +153,7 @@ pub(crate) fn routes() -> Vec<Route> {
         api!(AnyStaff, api::special),
         api!(clerk, api::conclude),
         api!(clerk, api::deliver),
+        api!(clerk, api::confirm),
         api!(Staff(Supervise), api::supervision),
         api!(AnyStaff, api::commitment_check),
     ]

@@ -142,3 +142,126 @@ async fn a_case_is_followed_by_its_number_and_the_id_digits_without_an_account()
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_citizen_confirms_a_window_application_on_the_second_screen_or_on_paper() {
+    each_app(|app| async move {
+        delegate_civil_affairs(&app).await;
+        let clerk = Desk::of(&app, "clerk").await;
+        let (status, body) = clerk
+            .post(
+                &app,
+                "/api/v1/applications",
+                super::cases::gaoling("screen-1"),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        let id = body["cases"][0]["id"].as_str().unwrap().to_string();
+
+        let (status, screen) = get(&app, &clerk.client, "/window/screen").await;
+        assert_eq!(status, 200);
+        assert!(
+            screen.contains("<html lang=\"zh-Hans\" class=\"large screen\">"),
+            "large type"
+        );
+        assert!(
+            screen.contains("高龄津贴申领")
+                && screen.contains("王𠈌")
+                && screen.contains("331199********0026"),
+            "{screen}"
+        );
+        assert!(
+            !screen.contains(DEMO_APPLICANT.1),
+            "numbers masked on the citizen's screen too"
+        );
+        assert!(
+            screen.contains("id=\"screen-confirm\"") && !screen.contains("http-equiv=\"refresh\""),
+            "{screen}"
+        );
+        let (status, to) = post_form(
+            &app,
+            &clerk.client,
+            &format!("/window/screen/{id}/confirm"),
+            &[("csrf", &clerk.csrf)],
+        )
+        .await;
+        assert_eq!((status, to.as_str()), (303, "/window/screen?done=1"));
+        let (_, screen) = get(&app, &clerk.client, "/window/screen?done=1").await;
+        assert!(
+            screen.contains("id=\"screen-done\"") && screen.contains("id=\"screen-wait\""),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("http-equiv=\"refresh\""),
+            "it waits for the next application"
+        );
+        let last = app.store.journal(&id).await.unwrap().pop().unwrap().0;
+        assert_eq!(
+            (last.action.as_str(), last.note.as_str()),
+            ("applicant_confirmed", "second_screen")
+        );
+        let (status, body) = clerk
+            .post(
+                &app,
+                &format!("/api/v1/cases/{id}/confirmation"),
+                json!({"how": "signed_paper"}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["error"]["field"].as_str()),
+            (409, Some("state")),
+            "once: {body}"
+        );
+        let (_, page) = get(&app, &clerk.client, &format!("/cases/{id}")).await;
+        assert!(page.contains("申请人已确认（副屏确认）"), "{page}");
+
+        // Or the printed application is signed, and the clerk records it.
+        let (_, body) = clerk
+            .post(
+                &app,
+                "/api/v1/applications",
+                super::cases::gaoling("screen-2"),
+            )
+            .await;
+        let other = body["cases"][0]["id"].as_str().unwrap().to_string();
+        let township = staff(&app, "shimen.window").await;
+        let token = csrf_of(&app, &township).await;
+        let (status, _) = post_form(
+            &app,
+            &township,
+            &format!("/cases/{other}/confirm"),
+            &[("csrf", &token)],
+        )
+        .await;
+        assert_eq!(status, 404, "another window's case");
+        let (status, body) = clerk
+            .post(
+                &app,
+                &format!("/api/v1/cases/{other}/confirmation"),
+                json!({"how": "by_phone"}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["error"]["field"].as_str()),
+            (422, Some("how")),
+            "{body}"
+        );
+        let (status, to) = post_form(
+            &app,
+            &clerk.client,
+            &format!("/cases/{other}/confirm"),
+            &[("csrf", &clerk.csrf)],
+        )
+        .await;
+        assert_eq!(
+            (status, to.as_str()),
+            (303, format!("/cases/{other}?done=confirmed").as_str())
+        );
+        let last = app.store.journal(&other).await.unwrap().pop().unwrap().0;
+        assert_eq!(
+            (last.action.as_str(), last.note.as_str()),
+            ("applicant_confirmed", "signed_paper")
+        );
+    })
+    .await;
+}
