@@ -16,6 +16,7 @@ use onetrip_app::Error;
 pub struct Chrome {
     pub lang: Lang,
     pub large: bool,
+    pub kiosk: bool,
     pub user: Option<std::sync::Arc<crate::params::UserBar>>,
     path: String,
     query: Vec<(String, String)>,
@@ -31,6 +32,7 @@ impl Chrome {
         Chrome {
             lang: prefs.lang,
             large: prefs.large,
+            kiosk: prefs.kiosk,
             user: prefs.user,
             path: uri.path().to_string(),
             query,

@@ -78,6 +78,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 pub struct Prefs {
     pub lang: Lang,
     pub large: bool,
+    /// The hall's self-service kiosk: large text always, and every page returns to the
+    /// kiosk's start (ending the session) when nobody touches it.
+    pub kiosk: bool,
     /// The signed-in account, for the page header (set by the route guard).
     pub user: Option<std::sync::Arc<UserBar>>,
 }
@@ -116,10 +119,12 @@ impl Prefs {
                     .and_then(|v| v.to_str().ok())
                     .map_or(Lang::ZhHans, Lang::from_accept)
             });
-        let large = match params.get("text") {
-            Some(v) => v == "large",
-            None => cookie(&parts.headers, "text") == Some("large"),
-        };
+        let kiosk = is_kiosk(&parts.headers);
+        let large = kiosk
+            || match params.get("text") {
+                Some(v) => v == "large",
+                None => cookie(&parts.headers, "text") == Some("large"),
+            };
         let user = parts.extensions.get::<onetrip_app::Signed>().and_then(|s| {
             s.session.as_ref().map(|session| {
                 std::sync::Arc::new(UserBar {
@@ -128,8 +133,21 @@ impl Prefs {
                 })
             })
         });
-        Prefs { lang, large, user }
+        Prefs {
+            lang,
+            large,
+            kiosk,
+            user,
+        }
     }
+}
+
+/// The cookie a kiosk's browser carries.
+pub(crate) const KIOSK_COOKIE: &str = "onetrip-kiosk";
+
+/// Whether the request comes from the hall's kiosk.
+pub(crate) fn is_kiosk(headers: &axum::http::HeaderMap) -> bool {
+    cookie(headers, KIOSK_COOKIE) == Some("1")
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Prefs {

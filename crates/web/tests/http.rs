@@ -455,3 +455,6 @@ mod online_refusals;
 
 #[path = "http/online_others.rs"]
 mod online_others;
+
+#[path = "http/kiosk.rs"]
+mod kiosk;

@@ -70,10 +70,31 @@ async fn resolve(state: &AppState, parts: &Parts) -> Result<Option<Signed>, Erro
     if let Some(secret) = bearer(&parts.headers) {
         return state.by_token(secret, &source).await.map(Some);
     }
-    match cookies::session_cookie(parts, &state.security) {
-        Some(id) => state.by_session(id, &source).await,
-        None => Ok(None),
+    let signed = match cookies::session_cookie(parts, &state.security) {
+        Some(id) => state.by_session(id, &source).await?,
+        None => None,
+    };
+    match signed {
+        Some(s) if crate::params::is_kiosk(&parts.headers) && kiosk_over(state, &s) => {
+            state.logout(&s).await?;
+            Ok(None)
+        }
+        s => Ok(s),
     }
+}
+
+/// A kiosk's session lasts this long at most…
+const KIOSK_SESSION_MINUTES: i64 = 10;
+/// …and ends after this long untouched (activity is recorded to the minute).
+const KIOSK_IDLE_MINUTES: i64 = 3;
+
+/// Whether a session at the kiosk has run out, whatever the hall's usual limits.
+fn kiosk_over(state: &AppState, signed: &Signed) -> bool {
+    let now = state.clock.now();
+    signed.session.as_ref().is_some_and(|s| {
+        now - s.created_at > chrono::Duration::minutes(KIOSK_SESSION_MINUTES)
+            || now - s.last_seen_at > chrono::Duration::minutes(KIOSK_IDLE_MINUTES)
+    })
 }
 
 /// Whether `signed` may call a route declared with `access`.

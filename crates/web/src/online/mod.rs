@@ -5,6 +5,7 @@
 
 mod api;
 mod follow;
+mod kiosk;
 mod pages;
 
 use crate::auth::csrf::MAX_MULTIPART;
@@ -91,6 +92,8 @@ pub(crate) fn routes() -> Vec<Route> {
             follow::receipt,
         ),
         page(get.clone(), "/attachments/{id}", SignedIn, follow::file),
+        page(get.clone(), "/kiosk", Public, kiosk::start),
+        page(get.clone(), "/kiosk/end", Public, kiosk::end),
         page(get, "/track", Public, follow::track_form),
         page(post, "/track", Public, follow::track),
         api!(Applicant, api::open_draft),
