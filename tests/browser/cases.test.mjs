@@ -5,7 +5,7 @@
 // desktop width; axe-core must report no serious or critical violation on each page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, SHOTS, chrome, axe, contextOptions, signIn } from './common.mjs';
+import { BASE, SHOTS, chrome, axe, contextOptions, signIn, decide } from './common.mjs';
 
 const PERSON = '331199195603120026';
 
@@ -17,26 +17,6 @@ async function shoot(page, name) {
   await page.screenshot({ path: `${SHOTS}case-${name}-375.png`, fullPage: true });
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.screenshot({ path: `${SHOTS}case-${name}-1280.png`, fullPage: true });
-}
-
-/** Signs in, claims the case's open task from the inbox and passes it. */
-async function decide(login, number) {
-  const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 }, ...contextOptions });
-  try {
-    const page = await signIn(context, login);
-    await page.goto(`${BASE}/inbox`);
-    await axe(page, `inbox of ${login}`);
-    const row = page.locator('#inbox-claimable tr', { hasText: number });
-    await row.getByRole('button', { name: '签收' }).click();
-    await page.waitForURL(/done=claimed/);
-    assert.ok(await page.getByText('已签收').first().isVisible());
-    await page.getByRole('radio', { name: '通过' }).check();
-    await page.getByRole('button', { name: '提交办理意见' }).click();
-    await page.waitForURL(/done=decided/);
-    await axe(page, `case page of ${login}`);
-  } finally {
-    await context.close();
-  }
 }
 
 test('a walk-in is accepted at one window, decided by three people, handed out at another', async () => {

@@ -81,3 +81,22 @@ async function codeOf(page, login) {
   return (await row.locator('td').nth(2).innerText()).trim();
 }
 
+/** Signs in, claims the case's open task from the inbox and passes it. */
+export async function decide(login, number) {
+  const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 }, ...contextOptions });
+  try {
+    const page = await signIn(context, login);
+    await page.goto(`${BASE}/inbox`);
+    await axe(page, `inbox of ${login}`);
+    const row = page.locator('#inbox-claimable tr', { hasText: number });
+    await row.getByRole('button', { name: '签收' }).click();
+    await page.waitForURL(/done=claimed/);
+    assert.ok(await page.getByText('已签收').first().isVisible());
+    await page.getByRole('radio', { name: '通过' }).check();
+    await page.getByRole('button', { name: '提交办理意见' }).click();
+    await page.waitForURL(/done=decided/);
+    await axe(page, `case page of ${login}`);
+  } finally {
+    await context.close();
+  }
+}

@@ -5,6 +5,8 @@ mod backup;
 mod bench;
 mod bench_auth;
 mod bench_cases;
+mod bench_load;
+mod bench_online;
 mod calendar;
 mod catalog;
 mod config;
@@ -62,6 +64,9 @@ enum Command {
     Bench(bench::Args),
     /// Measure case submissions and complete cases over HTTP against the bare path.
     BenchCases(bench_cases::Args),
+    /// Measure the applicant's side over HTTP: the form page, online submissions with
+    /// uploads, and the timeline with a million cases.
+    BenchOnline(bench_online::Args),
     /// Verify the security audit log's hash chain.
     #[command(subcommand)]
     Audit(audit::Command),
@@ -104,6 +109,7 @@ fn main() -> ExitCode {
             Command::Demo { common } => demo::run(common).await,
             Command::Bench(args) => bench::run(args).await,
             Command::BenchCases(args) => bench_cases::run(args).await,
+            Command::BenchOnline(args) => bench_online::run(args).await,
             Command::User(cmd) => user::run(cmd).await,
             Command::Keys(cmd) => keys::run(cmd).await,
             Command::BenchAuth(args) => bench_auth::run(args).await,

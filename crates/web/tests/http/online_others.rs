@@ -46,14 +46,16 @@ async fn an_agent_applies_online_for_the_person_they_represent() {
         assert_eq!(view["applicant"], "王𠈌");
         assert_eq!(view["for_someone_else"], true);
         let missing: Vec<&str> = view["gaps"].as_array().unwrap().iter().map(|g| g["key"].as_str().unwrap()).collect();
-        assert_eq!(missing, vec!["agent_id_card"], "the agent's own ID card, on paper: {view}");
+        assert_eq!(missing, vec!["agent_id_card"], "the agent's own ID card: {view}");
         let (status, body) = agent.post(&app, &format!("/api/v1/me/drafts/{draft}/submit"), json!({})).await;
         assert_eq!((status, body["error"]["field"].as_str()), (422, Some("draft")), "{body}");
         let elder_cannot: u16 = elder.client.get(app.url(&format!("/api/v1/me/drafts/{draft}"))).send().await.unwrap().status().as_u16();
         assert_eq!(elder_cannot, 404, "the draft is the agent's");
 
-        let (status, view) = patch(&app, &agent, &format!("/api/v1/me/drafts/{draft}"), json!({"form": {"applicant_role": "本人"}})).await;
-        assert_eq!((status, view["gaps"].clone()), (200, json!([])), "{view}");
+        let (status, _) = put_file(&app, &agent, &draft, "agent_id_card", "代办人身份证.png", PNG.to_vec()).await;
+        assert_eq!(status, 201);
+        let view = agent.get(&app, &format!("/api/v1/me/drafts/{draft}")).await.1;
+        assert_eq!(view["gaps"], json!([]), "{view}");
         let (status, done) = agent.post(&app, &format!("/api/v1/me/drafts/{draft}/submit"), json!({})).await;
         assert_eq!(status, 201, "{done}");
         let case = done["cases"][0]["id"].as_str().unwrap().to_string();

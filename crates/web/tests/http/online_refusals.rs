@@ -27,7 +27,7 @@ async fn bad_uploads_are_refused_by_name_and_rule_and_nothing_is_stored() {
             ("id_card", "空白.pdf", Vec::new(), "是空的"),
             ("id_card", "../身份证.pdf", PDF.to_vec(), "不能含有路径"),
             ("id_card", "身份证\u{7}.pdf", PDF.to_vec(), "不能含有路径"),
-            ("agent_id_card", "代办人.pdf", PDF.to_vec(), "只收纸质原件"),
+            ("bank_card", "银行卡.pdf", PDF.to_vec(), "只收纸质原件"),
         ];
         for (material, name, content, says) in refusals {
             let (status, body) = put_file(&app, &me, &draft, material, name, content).await;
