@@ -1,6 +1,6 @@
 //! Time, passed in: domain code never reads the system clock.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Offset as _, TimeZone as _, Utc};
 
 /// Where "now" comes from.
 pub trait Clock: Send + Sync {
@@ -10,6 +10,12 @@ pub trait Clock: Send + Sync {
     fn today(&self) -> NaiveDate {
         (self.now() + chrono::Duration::hours(8)).date_naive()
     }
+}
+
+/// An instant in China Standard Time, as people in the hall read a clock.
+pub fn china_time(at: DateTime<Utc>) -> DateTime<chrono::FixedOffset> {
+    let cst = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix());
+    at.with_timezone(&cst)
 }
 
 /// A clock fixed at one instant (tests, benchmarks).
@@ -69,6 +75,18 @@ mod tests {
         assert_eq!(
             FixedClock(late_utc).today(),
             NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default()
+        );
+    }
+
+    #[test]
+    fn an_instant_is_shown_on_the_halls_clock() {
+        let late_utc = Utc
+            .with_ymd_and_hms(2026, 3, 1, 17, 30, 0)
+            .single()
+            .unwrap_or_default();
+        assert_eq!(
+            china_time(late_utc).format("%Y-%m-%d %H:%M").to_string(),
+            "2026-03-02 01:30"
         );
     }
 }

@@ -73,6 +73,13 @@ impl Chrome {
         format!("{}?{}", self.path, parts.join("&"))
     }
 
+    /// An instant as the hall's clock shows it (China Standard Time), to the minute.
+    pub fn local(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        onetrip_domain::clock::china_time(*at)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+
     pub fn langs(&self) -> [Lang; 3] {
         Lang::ALL
     }
