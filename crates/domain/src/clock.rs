@@ -1,6 +1,6 @@
 //! Time, passed in: domain code never reads the system clock.
 
-use chrono::{DateTime, NaiveDate, Offset as _, TimeZone as _, Utc};
+use chrono::{DateTime, NaiveDate, Offset as _, Utc};
 
 /// Where "now" comes from.
 pub trait Clock: Send + Sync {

@@ -208,23 +208,4 @@ impl App {
             }
         }
     }
-
-    /// The files of a case the caller may see.
-    pub async fn case_files(
-        &self,
-        signed: &Signed,
-        case_id: &str,
-    ) -> Result<Vec<AttachmentView>, Error> {
-        let case = if signed.is_staff() {
-            self.case_for(signed, case_id).await?.0
-        } else {
-            self.party_case(signed, case_id).await?.0
-        };
-        self.store
-            .case_attachments(&case.id)
-            .await?
-            .iter()
-            .map(|a| self.attachment_view(a))
-            .collect()
-    }
 }

@@ -94,6 +94,8 @@ pub struct Timeline {
     /// …and the materials files may be uploaded for (id, name).
     #[schema(value_type = Vec<Object>)]
     pub fix_materials: Vec<(String, String)>,
+    /// The files submitted with the case (not shown to someone without an account).
+    pub files: Vec<super::AttachmentView>,
 }
 
 /// A receipt (受理回执).
@@ -223,7 +225,13 @@ impl App {
     /// A case's timeline for its applicant or their representative.
     pub async fn timeline(&self, signed: &Signed, id: &str) -> Result<Timeline, Error> {
         let (case, application) = self.party_case(signed, id).await?;
-        self.timeline_of(case, &application).await
+        let files = self.store.case_attachments(&case.id).await?;
+        let mut t = self.timeline_of(case, &application).await?;
+        t.files = files
+            .iter()
+            .map(|a| self.attachment_view(a))
+            .collect::<Result<_, _>>()?;
+        Ok(t)
     }
 
     /// A case's timeline for someone without an account: the case number and the last six
@@ -290,13 +298,7 @@ impl App {
         let imp = self
             .pinned(&case.implementation_code, case.implementation_version)
             .await?;
-        let departments: BTreeMap<String, String> = self
-            .store
-            .departments()
-            .await?
-            .into_iter()
-            .map(|d| (d.code.to_string(), d.name))
-            .collect();
+        let departments = self.department_names().await?;
         let dept = |code: &str| {
             departments
                 .get(code)
@@ -368,6 +370,7 @@ impl App {
             .map(|m| (m.id.clone(), m.name.clone()))
             .collect();
         Ok(Timeline {
+            files: Vec::new(),
             fix_fields,
             fix_materials,
             id: case.id.clone(),
@@ -430,13 +433,7 @@ impl App {
             (None, Some(o)) => o.clone(),
             (None, None) => String::new(),
         };
-        let department = self
-            .store
-            .departments()
-            .await?
-            .into_iter()
-            .find(|d| d.code.as_str() == case.department)
-            .map_or_else(|| case.department.clone(), |d| d.name);
+        let department = self.department_name(&case.department).await?;
         Ok(Receipt {
             id: case.id.clone(),
             number: case.number.clone(),

@@ -172,13 +172,7 @@ impl App {
     ) -> Result<MatterChoice, Error> {
         let r = &imp.resolved;
         let department = r.implementation.department.to_string();
-        let department_name = self
-            .store
-            .departments()
-            .await?
-            .into_iter()
-            .find(|d| d.code.as_str() == department)
-            .map_or_else(|| department.clone(), |d| d.name);
+        let department_name = self.department_name(&department).await?;
         Ok(MatterChoice {
             code: r.implementation.code.to_string(),
             name: r.name.clone(),

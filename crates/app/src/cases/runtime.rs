@@ -57,6 +57,8 @@ pub struct CaseRuntime {
     revision: Fresh<(), i64>,
     /// Implementations in force by code and day, under a catalog revision.
     in_force: Fresh<(String, NaiveDate), Arc<PublishedImplementation>>,
+    /// Departments' names by credit code, under a catalog revision.
+    department_names: Fresh<(), Arc<BTreeMap<String, String>>>,
     /// Live delegations, under the store's generation of who may do what.
     delegations: Fresh<(), Arc<Vec<Delegation>>>,
     /// Enabled applicants' account ids by login, under the same generation.
@@ -83,6 +85,7 @@ impl CaseRuntime {
             divisions: RwLock::new(None),
             revision: Fresh::new(SEEN_WITHIN, 1),
             in_force: Fresh::new(Duration::from_secs(3600), PINNED),
+            department_names: Fresh::new(Duration::from_secs(3600), 1),
             delegations: Fresh::new(SEEN_WITHIN, 1),
             applicants: Fresh::new(SEEN_WITHIN, 10_000),
             recount: std::sync::atomic::AtomicBool::new(false),
@@ -309,6 +312,34 @@ impl App {
     }
 
     /// Divisions by code, reloaded when the catalog changes.
+    /// Every department's full name by credit code, read once per catalog revision.
+    pub(crate) async fn department_names(&self) -> Result<Arc<BTreeMap<String, String>>, Error> {
+        let revision = u64::try_from(self.revision().await?).unwrap_or(0);
+        if let Some(names) = self.cases.department_names.get(&(), revision) {
+            return Ok(names);
+        }
+        let names: Arc<BTreeMap<String, String>> = Arc::new(
+            self.store
+                .departments()
+                .await?
+                .into_iter()
+                .map(|d| (d.code.to_string(), d.name))
+                .collect(),
+        );
+        self.cases.department_names.put((), revision, names.clone());
+        Ok(names)
+    }
+
+    /// A department's full name (its code when the catalog does not know it).
+    pub(crate) async fn department_name(&self, code: &str) -> Result<String, Error> {
+        Ok(self
+            .department_names()
+            .await?
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_string()))
+    }
+
     pub(crate) async fn division_map(&self) -> Result<Arc<BTreeMap<String, Division>>, Error> {
         let revision = self.revision().await?;
         if let Some((r, map)) = self.cases.divisions.read().ok().and_then(|d| d.clone()) {

@@ -14,7 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Extension;
-use onetrip_app::cases::{AttachmentView, MyCase, Receipt, Timeline};
+use onetrip_app::cases::{MyCase, Receipt, Timeline};
 use onetrip_app::Signed;
 
 #[derive(Template)]
@@ -48,7 +48,6 @@ pub async fn my_cases(
 struct TimelinePage<'a> {
     c: &'a Chrome,
     t: Timeline,
-    files: Vec<AttachmentView>,
     /// Just submitted: the confirmation.
     submitted: bool,
     /// Shown to someone without an account (no links into the applicant's space).
@@ -86,11 +85,9 @@ async fn timeline_page(
     refusal: Option<&Error>,
 ) -> Answer {
     let t = state.timeline(signed, id).await?;
-    let files = state.case_files(signed, &t.id).await?;
     let page = TimelinePage {
         c,
         t,
-        files,
         submitted,
         anonymous: false,
         csrf: signed.csrf(),
@@ -227,7 +224,6 @@ pub async fn track(
         Ok(t) => render(&TimelinePage {
             c: &c,
             t,
-            files: Vec::new(),
             submitted: false,
             anonymous: true,
             csrf: String::new(),
