@@ -92,7 +92,7 @@ pub async fn discard_draft(
 /// is read from the content: PDF, JPEG or PNG only.
 #[utoipa::path(post, path = "/api/v1/me/drafts/{id}/files", tag = "applying", params(("id" = String, Path), ("material" = String, Query, description = "the material's id"), ("name" = String, Query, description = "the file's name, for people (the file is stored under its content's hash)")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = AttachmentView), (status = 404, body = crate::openapi::ErrorBody), (status = 413, body = crate::openapi::ErrorBody), (status = 422, body = crate::openapi::ErrorBody)))]
+    responses((status = 201, body = AttachmentView), (status = 400, body = crate::openapi::ErrorBody), (status = 404, body = crate::openapi::ErrorBody), (status = 413, body = crate::openapi::ErrorBody), (status = 422, body = crate::openapi::ErrorBody)))]
 pub async fn upload(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
@@ -137,7 +137,7 @@ fn raw_file(
 /// Uploads one file (the request body) for a material of a case returned for correction.
 #[utoipa::path(post, path = "/api/v1/me/cases/{id}/files", tag = "applying", params(("id" = String, Path), ("material" = String, Query), ("name" = String, Query)),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = AttachmentView), (status = 404, body = crate::openapi::ErrorBody), (status = 409, body = crate::openapi::ErrorBody), (status = 422, body = crate::openapi::ErrorBody)))]
+    responses((status = 201, body = AttachmentView), (status = 400, body = crate::openapi::ErrorBody), (status = 404, body = crate::openapi::ErrorBody), (status = 409, body = crate::openapi::ErrorBody), (status = 422, body = crate::openapi::ErrorBody)))]
 pub async fn correction_file(
     State(state): State<AppState>,
     Extension(signed): Extension<Signed>,
@@ -259,7 +259,7 @@ pub struct TrackRequest {
 /// A case's timeline for someone without an account: the case number and the last six
 /// characters of the applicant's ID number (a mismatch is 404; guesses are limited).
 #[utoipa::path(post, path = "/api/v1/track", tag = "applying", request_body = TrackRequest,
-    responses((status = 200, body = Timeline), (status = 404, body = crate::openapi::ErrorBody), (status = 429, body = crate::openapi::ErrorBody)))]
+    responses((status = 200, body = Timeline), (status = 404, body = crate::openapi::ErrorBody), (status = 422, body = crate::openapi::ErrorBody), (status = 429, body = crate::openapi::ErrorBody)))]
 pub async fn track(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
