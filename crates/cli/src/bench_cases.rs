@@ -75,6 +75,36 @@ async fn start_bare(bin: &Path, dir: &Path) -> anyhow::Result<(tokio::process::C
     bail!("the bare path did not answer within 5 s")
 }
 
+/// The demo county in a fresh database at `url`, its accounts seeded, sign-in limits out of
+/// the way, and the civil-affairs bureau's acceptance delegated to the county centre.
+pub(crate) async fn demo_hall(dir: &Path, key_file: &Path, url: &str) -> anyhow::Result<App> {
+    let store = onetrip_store::open(url).await?;
+    crate::demo::load(&store).await?;
+    let (key_material, _) = onetrip_vault::KeyFile::load_or_create(key_file)?;
+    let config = AuthConfig {
+        attempts_per_minute: 100_000,
+        ..AuthConfig::default()
+    };
+    let security = onetrip_app::Security::open(&store, &key_material, config).await?;
+    let objects = onetrip_store::Objects::local(dir.join("attachments"))?;
+    let app = App::new(store, Arc::new(SystemClock), security, objects);
+    let say = |e: onetrip_app::Error| anyhow!("{}", e.message(Lang::ZhHans));
+    app.seed_demo().await.map_err(say)?;
+    let console = onetrip_app::staff::Actor::console("bench", "console");
+    app.staff()
+        .add_delegation(
+            &console,
+            Delegation {
+                department: CIVIL_AFFAIRS.into(),
+                place: "331199-centre".into(),
+                matters: Vec::new(),
+            },
+        )
+        .await
+        .map_err(say)?;
+    Ok(app)
+}
+
 /// Measures the bare path for `seconds` (after a second of warming up), reports it, and
 /// returns its rate.
 pub(crate) async fn bare_rate(
@@ -133,30 +163,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
         None => format!("sqlite://{}", dir.path().join("onetrip.sqlite3").display()),
     };
-    let store = onetrip_store::open(&url).await?;
-    crate::demo::load(&store).await?;
-    let (key_material, _) = onetrip_vault::KeyFile::load_or_create(&key_file)?;
-    let config = AuthConfig {
-        attempts_per_minute: 100_000,
-        ..AuthConfig::default()
-    };
-    let security = onetrip_app::Security::open(&store, &key_material, config).await?;
-    let objects = onetrip_store::Objects::local(dir.path().join("attachments"))?;
-    let app = App::new(store.clone(), Arc::new(SystemClock), security, objects);
+    let app = demo_hall(dir.path(), &key_file, &url).await?;
+    let store = app.store.clone();
     let say = |e: onetrip_app::Error| anyhow!("{}", e.message(Lang::ZhHans));
-    app.seed_demo().await.map_err(say)?;
-    let console = onetrip_app::staff::Actor::console("bench", "console");
-    app.staff()
-        .add_delegation(
-            &console,
-            Delegation {
-                department: CIVIL_AFFAIRS.into(),
-                place: "331199-centre".into(),
-                matters: Vec::new(),
-            },
-        )
-        .await
-        .map_err(say)?;
     let issued = app
         .demo_tokens(&["clerk", "handler", "reviewer", "approver"])
         .await

@@ -11,8 +11,7 @@ use hyper::body::Bytes;
 use hyper::Method;
 use onetrip_app::demo::{DEMO_APPLICANT, DEMO_PASSWORD};
 use onetrip_app::i18n::Lang;
-use onetrip_app::{App, AuthConfig, SystemClock};
-use onetrip_domain::access::Delegation;
+use onetrip_app::App;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -278,30 +277,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let keys = tempfile::tempdir()?;
     let key_file = keys.path().join("onetrip-keys.toml");
     let url = format!("sqlite://{}", dir.path().join("onetrip.sqlite3").display());
-    let store = onetrip_store::open(&url).await?;
-    crate::demo::load(&store).await?;
-    let (key_material, _) = onetrip_vault::KeyFile::load_or_create(&key_file)?;
-    let config = AuthConfig {
-        attempts_per_minute: 100_000,
-        ..AuthConfig::default()
-    };
-    let security = onetrip_app::Security::open(&store, &key_material, config).await?;
-    let objects = onetrip_store::Objects::local(dir.path().join("attachments"))?;
-    let app = App::new(store.clone(), Arc::new(SystemClock), security, objects);
+    let app = crate::bench_cases::demo_hall(dir.path(), &key_file, &url).await?;
+    let store = app.store.clone();
     let say = |e: onetrip_app::Error| anyhow!("{}", e.message(Lang::ZhHans));
-    app.seed_demo().await.map_err(say)?;
-    let console = onetrip_app::staff::Actor::console("bench", "console");
-    app.staff()
-        .add_delegation(
-            &console,
-            Delegation {
-                department: "11331199MB1A001006".into(),
-                place: "331199-centre".into(),
-                matters: Vec::new(),
-            },
-        )
-        .await
-        .map_err(say)?;
     let clerk = app
         .demo_tokens(&["clerk"])
         .await

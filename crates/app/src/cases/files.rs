@@ -201,8 +201,12 @@ impl App {
             found => {
                 // A case the caller may not see was recorded by the case check already.
                 if found.as_ref().is_none_or(|a| a.case_id.is_none()) {
-                    self.access_denied(signed, format!("attachment {id}"), "not the caller's")
-                        .await?;
+                    self.record_denied(
+                        signed,
+                        format!("attachment {id}"),
+                        "not the caller's".to_string(),
+                    )
+                    .await?;
                 }
                 Err(Error::NotFound(format!("attachment {id}")))
             }

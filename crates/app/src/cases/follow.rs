@@ -164,7 +164,7 @@ impl App {
         } else {
             "no such case"
         };
-        self.access_denied(signed, format!("case {id}"), detail)
+        self.record_denied(signed, format!("case {id}"), detail.to_string())
             .await?;
         Err(Error::NotFound(format!("case {id}")))
     }

@@ -8,7 +8,6 @@ use super::view::GapView;
 use super::{ApplicantRef, ApplicationRequest, MatterChoice, Submitted};
 use crate::{App, Error, Signed};
 use chrono::{DateTime, Utc};
-use onetrip_domain::audit::{AuditEvent, Outcome};
 use onetrip_domain::case::consent::Consent;
 use onetrip_domain::case::intake::{self, holds, FormData, Presented};
 use onetrip_domain::catalog::form::FormField;
@@ -287,29 +286,11 @@ impl App {
                 } else {
                     "no such draft"
                 };
-                self.access_denied(signed, format!("draft {id}"), detail)
+                self.record_denied(signed, format!("draft {id}"), detail.to_string())
                     .await?;
                 Err(Error::NotFound(format!("draft {id}")))
             }
         }
-    }
-
-    /// Records a refused look at something that is not the caller's.
-    pub(crate) async fn access_denied(
-        &self,
-        signed: &Signed,
-        what: String,
-        detail: &str,
-    ) -> Result<(), Error> {
-        let mut record = signed.audit(
-            self.clock.now(),
-            AuditEvent::AccessDenied,
-            Some(what),
-            Outcome::Denied,
-        );
-        record.detail = detail.into();
-        self.store.append_audit(record).await?;
-        Ok(())
     }
 
     fn answers_of(&self, draft: &StoredDraft) -> Result<FormData, Error> {
