@@ -882,3 +882,5 @@ kiosk-guides = Read the guides
 kiosk-apply = Sign in to apply or see my cases
 kiosk-privacy = Press “Finish” before you leave; after two minutes untouched the kiosk signs you out by itself, and the next person sees nothing of yours.
 kiosk-end = Finish
+case-scan = Scan or upload a material (a document camera's page is an upload like any other)
+done-case-scanned = The file is kept with the case

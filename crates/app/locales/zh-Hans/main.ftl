@@ -856,3 +856,5 @@ kiosk-guides = 查看办事指南
 kiosk-apply = 登录后申请或查看我的办件
 kiosk-privacy = 离开前请按“结束使用”；两分钟无人操作也会自动退出，下一位看不到您的信息。
 kiosk-end = 结束使用
+case-scan = 扫描或上传材料（高拍仪扫描件与上传文件同样处理）
+done-case-scanned = 文件已存入办件

@@ -856,3 +856,5 @@ kiosk-guides = 查看辦事指南
 kiosk-apply = 登入後申請或查看我的辦件
 kiosk-privacy = 離開前請按“結束使用”；兩分鐘無人操作也會自動登出，下一位看不到您的資訊。
 kiosk-end = 結束使用
+case-scan = 掃描或上傳材料（高拍儀掃描件與上傳文件同樣處理）
+done-case-scanned = 文件已存入辦件

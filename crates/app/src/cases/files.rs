@@ -68,23 +68,53 @@ impl App {
         if case.state != onetrip_domain::case::CaseState::Correction {
             return Err(onetrip_domain::case::CaseError::WrongState(case.state).into());
         }
-        let imp = self
-            .pinned(&case.implementation_code, case.implementation_version)
-            .await?;
-        let files = self.store.case_attachments(&case.id).await?;
         let file = File {
             material_id,
             name,
             content,
         };
-        self.store_file(
-            signed,
-            &imp.resolved.content,
-            &files,
-            Owner::Case(&case.id),
-            file,
-        )
-        .await
+        self.store_case_file(signed, &case, file).await
+    }
+
+    /// Uploads one file for a material of a case at the window: a page from the window's
+    /// document camera, or a file the applicant brought on a phone.
+    pub async fn upload_at_window(
+        &self,
+        signed: &Signed,
+        case_id: &str,
+        material_id: &str,
+        name: &str,
+        content: Bytes,
+    ) -> Result<AttachmentView, Error> {
+        let (case, standing) = self.case_for(signed, case_id).await?;
+        if standing != super::scope::Standing::Window {
+            return Err(super::scope::not_yours("case-not-your-window"));
+        }
+        if case.state.is_final() {
+            return Err(onetrip_domain::case::CaseError::WrongState(case.state).into());
+        }
+        let file = File {
+            material_id,
+            name,
+            content,
+        };
+        self.store_case_file(signed, &case, file).await
+    }
+
+    /// Stores a file for a case, checked against the material of the version it pinned.
+    async fn store_case_file(
+        &self,
+        signed: &Signed,
+        case: &onetrip_store::StoredCase,
+        file: File<'_>,
+    ) -> Result<AttachmentView, Error> {
+        let imp = self
+            .pinned(&case.implementation_code, case.implementation_version)
+            .await?;
+        let files = self.store.case_attachments(&case.id).await?;
+        let to = Owner::Case(&case.id);
+        self.store_file(signed, &imp.resolved.content, &files, to, file)
+            .await
     }
 
     /// Checks a file against its material and what is there already, stores the content

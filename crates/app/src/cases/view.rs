@@ -158,6 +158,9 @@ pub struct CaseView {
     /// How each material was presented, by name.
     #[schema(value_type = Vec<Object>)]
     pub materials: Vec<(String, String)>,
+    /// The materials a file can be uploaded for (not paper only): (id, name).
+    #[schema(value_type = Vec<Object>)]
+    pub uploadable: Vec<(String, String)>,
     pub gaps: Vec<GapView>,
     pub tasks: Vec<TaskView>,
     #[schema(value_type = Object)]
@@ -200,10 +203,24 @@ impl App {
         &self,
         signed: &Signed,
         id: &str,
-    ) -> Result<(CaseView, Vec<super::JournalView>), Error> {
+    ) -> Result<
+        (
+            CaseView,
+            Vec<super::JournalView>,
+            Vec<super::AttachmentView>,
+        ),
+        Error,
+    > {
         let (case, standing) = self.case_for(signed, id).await?;
         let journal = self.journal_of(&case.id).await?;
-        Ok((self.view_of(signed, case, standing).await?, journal))
+        let files = self
+            .store
+            .case_attachments(&case.id)
+            .await?
+            .iter()
+            .map(|a| self.attachment_view(a))
+            .collect::<Result<_, _>>()?;
+        Ok((self.view_of(signed, case, standing).await?, journal, files))
     }
 
     pub(crate) async fn view_of(
@@ -353,6 +370,13 @@ impl App {
                     let p = case.doc.presented.get(&m.id).map_or("missing", |p| p.key());
                     (m.name.clone(), p.to_string())
                 })
+                .collect(),
+            uploadable: content
+                .materials
+                .iter()
+                .filter(|m| onetrip_domain::case::intake::holds(&m.when, &form))
+                .filter(|m| m.form != onetrip_domain::codes::MaterialForm::Paper)
+                .map(|m| (m.id.clone(), m.name.clone()))
                 .collect(),
             gaps: case.doc.intake.gaps.iter().map(GapView::from).collect(),
             tasks,

@@ -355,3 +355,22 @@ pub async fn confirm(
         state.confirm_application(&signed, &id, &req.how).await?,
     ))
 }
+
+/// Uploads a file (the request body) for a material of a case at the window: a scanned
+/// page, or a file the applicant brought. Typed by content: PDF, JPEG or PNG only.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/files", tag = "cases", params(("id" = String, Path), ("material" = String, Query), ("name" = String, Query)),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = onetrip_app::cases::AttachmentView), (status = 400, body = crate::openapi::ErrorBody), (status = 403, body = crate::openapi::ErrorBody), (status = 404, body = crate::openapi::ErrorBody), (status = 409, body = crate::openapi::ErrorBody), (status = 422, body = crate::openapi::ErrorBody)))]
+pub async fn scan(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): Path<String>,
+    params: crate::params::Params,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Answer<(StatusCode, Json<onetrip_app::cases::AttachmentView>)> {
+    let (material, name, content) = crate::online::raw_file(&params, body)?;
+    let view = state
+        .upload_at_window(&signed, &id, &material, &name, content)
+        .await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}

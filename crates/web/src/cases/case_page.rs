@@ -29,6 +29,8 @@ struct CasePage<'a> {
     organization: Option<String>,
     case: CaseView,
     journal: Vec<JournalView>,
+    /// The files submitted or scanned for the case.
+    files: Vec<onetrip_app::cases::AttachmentView>,
     /// Colleagues each of the caller's tasks can go to: (task, [(id, name)]).
     colleagues: Vec<(String, Vec<(String, String)>)>,
     error: Option<String>,
@@ -116,7 +118,7 @@ async fn case_page(
     error: Option<&Error>,
     notice: Option<String>,
 ) -> Answer {
-    let (mut case, journal) = state.case_page(signed, id).await?;
+    let (mut case, journal, files) = state.case_page(signed, id).await?;
     for g in &mut case.gaps {
         g.localize(c.lang);
     }
@@ -131,6 +133,7 @@ async fn case_page(
         organization: signed.account.organization.clone(),
         case,
         journal,
+        files,
         colleagues,
         error: error.map(|e| e.message(c.lang)),
         notice,
@@ -223,6 +226,27 @@ pub async fn accept(
     };
     let r = state.accept(&signed, &id, &req).await;
     after(&state, &signed, &c, &id, "accepted", r).await
+}
+
+/// Uploads a scanned page (multipart: `csrf`, `material`, then `file`).
+pub async fn scan(
+    State(state): State<AppState>,
+    Extension(signed): Extension<Signed>,
+    Path(id): CaseId,
+    c: Chrome,
+    form: axum::extract::Multipart,
+) -> Answer {
+    let (material, name, content) = crate::online::read_upload(form).await?;
+    match state
+        .upload_at_window(&signed, &id, &material, &name, content)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}?done=scanned")).into_response()),
+        Err(e @ (Error::Invalid { .. } | Error::Conflict { .. })) => {
+            case_page(&state, &signed, &c, &id, Some(&e), None).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Records that the applicant signed the printed application.

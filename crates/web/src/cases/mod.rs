@@ -37,6 +37,8 @@ pub(crate) fn routes() -> Vec<Route> {
             clerk,
             case_page::confirm,
         ),
+        page(post.clone(), "/cases/{id}/files", clerk, case_page::scan)
+            .body_limit(crate::auth::csrf::MAX_MULTIPART),
         page(post.clone(), "/window/new", clerk, window::submit),
         page(Method::GET, "/inbox", AnyStaff, office::inbox),
         page(
@@ -154,6 +156,7 @@ pub(crate) fn routes() -> Vec<Route> {
         api!(clerk, api::conclude),
         api!(clerk, api::deliver),
         api!(clerk, api::confirm),
+        api!(clerk, api::scan).body_limit(crate::auth::csrf::MAX_MULTIPART),
         api!(Staff(Supervise), api::supervision),
         api!(AnyStaff, api::commitment_check),
     ]

@@ -108,7 +108,7 @@ pub async fn upload(
 }
 
 /// The material, name and content of a file sent as the request body.
-fn raw_file(
+pub(crate) fn raw_file(
     params: &Params,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<(String, String, Bytes), Error> {

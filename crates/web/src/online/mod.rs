@@ -8,6 +8,9 @@ mod follow;
 mod kiosk;
 mod pages;
 
+pub(crate) use api::raw_file;
+pub(crate) use pages::read_upload;
+
 use crate::auth::csrf::MAX_MULTIPART;
 use crate::auth::Access::{Applicant, Public, SignedIn, Staff};
 use crate::route::{api, page, Route};

@@ -242,7 +242,7 @@ pub async fn upload(
 
 /// A file upload form's material, file name and content; a form without a file is as if
 /// an empty, nameless file was sent (and refused as such, by name).
-pub(super) async fn read_upload(
+pub(crate) async fn read_upload(
     mut form: Multipart,
 ) -> Result<(String, String, axum::body::Bytes), Error> {
     let mut material = String::new();

@@ -118,6 +118,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/window/screen", "AcceptApplication"),
     ("POST", "/window/screen/{id}/confirm", "AcceptApplication"),
     ("POST", "/cases/{id}/confirm", "AcceptApplication"),
+    ("POST", "/cases/{id}/files", "AcceptApplication"),
+    ("POST", "/api/v1/cases/{id}/files", "AcceptApplication"),
     (
         "POST",
         "/api/v1/cases/{id}/confirmation",

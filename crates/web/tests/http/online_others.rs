@@ -267,3 +267,82 @@ async fn the_citizen_confirms_a_window_application_on_the_second_screen_or_on_pa
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_page_from_the_windows_document_camera_is_an_upload_like_any_other() {
+    each_app(|app| async move {
+        delegate_civil_affairs(&app).await;
+        let clerk = Desk::of(&app, "clerk").await;
+        let (_, body) = clerk
+            .post(
+                &app,
+                "/api/v1/applications",
+                super::cases::gaoling("scan-1"),
+            )
+            .await;
+        let id = body["cases"][0]["id"].as_str().unwrap().to_string();
+        let (status, to) = upload_page(
+            &app,
+            &clerk.client,
+            &clerk.csrf,
+            &format!("/cases/{id}/files"),
+            "household_register",
+            "高拍仪 户口簿.png",
+            PNG,
+        )
+        .await;
+        assert_eq!(
+            (status, to.as_str()),
+            (303, format!("/cases/{id}?done=scanned").as_str())
+        );
+        let (_, page) = get(&app, &clerk.client, &format!("/cases/{id}")).await;
+        assert!(
+            page.contains("id=\"case-file-list\"") && page.contains("高拍仪 户口簿.png"),
+            "{page}"
+        );
+        let (status, page) = upload_page(
+            &app,
+            &clerk.client,
+            &clerk.csrf,
+            &format!("/cases/{id}/files"),
+            "id_card",
+            "假的.pdf",
+            b"MZ\x90\0",
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert!(
+            page.contains("假的.pdf") && page.contains("不是 PDF"),
+            "{page}"
+        );
+        let resp = clerk
+            .client
+            .post(app.url(&format!("/api/v1/cases/{id}/files")))
+            .query(&[("material", "id_card"), ("name", "正面.pdf")])
+            .header("x-csrf-token", &clerk.csrf)
+            .body(b"%PDF-1.7\n".to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 201);
+        assert_eq!(app.store.case_attachments(&id).await.unwrap().len(), 2);
+        // Another window without scope finds nothing; the applicant reads the files.
+        let township = staff(&app, "shimen.window").await;
+        let token = csrf_of(&app, &township).await;
+        let (status, _) = upload_page(
+            &app,
+            &township,
+            &token,
+            &format!("/cases/{id}/files"),
+            "id_card",
+            "x.png",
+            PNG,
+        )
+        .await;
+        assert_eq!(status, 404);
+        let me = citizen(&app).await;
+        let t = me.get(&app, &format!("/api/v1/me/cases/{id}")).await.1;
+        assert_eq!(t["files"].as_array().map(Vec::len), Some(2), "{t}");
+    })
+    .await;
+}
