@@ -93,6 +93,25 @@ pub(crate) fn gaoling(key: &str) -> Value {
     })
 }
 
+/// Answers for every field of a matter's form, each valid for its kind.
+pub(crate) fn filled_form(
+    content: &onetrip_domain::catalog::matter::Content,
+) -> serde_json::Map<String, Value> {
+    let mut form = serde_json::Map::new();
+    for f in &content.form {
+        let v = match f.kind.key() {
+            "choice" => f.options[0].clone(),
+            "id_number" => DEMO_APPLICANT.1.into(),
+            "phone" => "13800000001".into(),
+            "number" => "1".into(),
+            "date" => "2026-02-01".into(),
+            _ => "示例".into(),
+        };
+        form.insert(f.key.clone(), v.into());
+    }
+    form
+}
+
 /// Submits a complete application and accepts it; the case id.
 pub(crate) async fn accepted_case(app: &TestApp, clerk: &Desk, key: &str) -> String {
     let (status, body) = clerk.post(app, "/api/v1/applications", gaoling(key)).await;
@@ -452,18 +471,7 @@ async fn deferred_materials_come_by_their_date_or_the_case_ends() {
             materials.insert(m.id.clone(), "original".into());
         }
         materials.insert(deferrable.id.clone(), "missing".into());
-        let mut form = serde_json::Map::new();
-        for f in &content.form {
-            let v = match f.kind.key() {
-                "choice" => f.options[0].clone(),
-                "id_number" => DEMO_APPLICANT.1.into(),
-                "phone" => "13800000001".into(),
-                "number" => "1".into(),
-                "date" => "2026-02-01".into(),
-                _ => "示例".into(),
-            };
-            form.insert(f.key.clone(), v.into());
-        }
+        let form = filled_form(content);
         let req = json!({"matter": RELIEF, "applicant": {"document_number": DEMO_APPLICANT.1}, "form": form, "materials": materials});
         let make = || async {
             let (status, body) = clerk.post(&app, "/api/v1/applications", req.clone()).await;

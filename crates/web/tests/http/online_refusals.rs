@@ -224,6 +224,26 @@ async fn another_applicants_things_are_not_found_and_each_look_is_recorded() {
             .unwrap();
         assert_eq!(resp.status().as_u16(), 404);
         // Staff cannot open drafts or use the applicant's space at all.
+        let token = app
+            .app()
+            .demo_tokens(&["handler"])
+            .await
+            .unwrap()
+            .pop()
+            .unwrap();
+        let by_token = app.browser();
+        for path in [
+            "/api/v1/me/cases".to_string(),
+            format!("/api/v1/me/drafts/{draft}"),
+        ] {
+            let resp = by_token
+                .get(app.url(&path))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status().as_u16(), 403, "a staff token on {path}");
+        }
         assert_eq!(clerk.status(&app, "/api/v1/me/cases").await, 403);
         let (status, _) = clerk
             .post(&app, "/api/v1/me/drafts", json!({"matter": GAOLING}))
@@ -290,18 +310,7 @@ async fn a_correction_after_the_case_ended_is_refused_with_its_state() {
             let how = if m.deficiency_allowed { "missing" } else { "original" };
             materials.insert(m.id.clone(), how.into());
         }
-        let mut form = serde_json::Map::new();
-        for f in &content.form {
-            let v = match f.kind.key() {
-                "choice" => f.options[0].clone(),
-                "id_number" => DEMO_APPLICANT.1.into(),
-                "phone" => "13800000001".into(),
-                "number" => "1".into(),
-                "date" => "2026-02-01".into(),
-                _ => "示例".into(),
-            };
-            form.insert(f.key.clone(), v.into());
-        }
+        let form = super::cases::filled_form(content);
         let req = json!({"matter": RELIEF, "applicant": {"document_number": DEMO_APPLICANT.1}, "form": form, "materials": materials});
         let (status, body) = clerk.post(&app, "/api/v1/applications", req).await;
         assert_eq!(status, 201, "{body}");
