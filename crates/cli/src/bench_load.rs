@@ -43,7 +43,23 @@ pub(crate) async fn post(
 
 /// CPU seconds a process has used so far (user and system), from /proc.
 fn cpu_seconds(pid: &str) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat_seconds(&format!("/proc/{pid}/stat"))
+}
+
+/// CPU seconds of the server's SQLite writer thread (none on PostgreSQL): every write of
+/// the server runs on it, one after another, so when it is busy the whole second, it binds.
+fn writer_cpu_seconds(pid: &str) -> Option<f64> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    tasks.flatten().find_map(|t| {
+        let comm = std::fs::read_to_string(t.path().join("comm")).ok()?;
+        (comm.trim() == "sqlite-writer")
+            .then(|| stat_seconds(&t.path().join("stat").to_string_lossy()))?
+    })
+}
+
+/// User and system CPU seconds of a /proc `stat` file.
+fn stat_seconds(path: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(path).ok()?;
     let after = stat.rsplit(')').next()?;
     let fields: Vec<&str> = after.split_whitespace().collect();
     let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
@@ -74,6 +90,8 @@ pub(crate) struct Measured {
     p50_ms: f64,
     p99_ms: f64,
     server_cpu: f64,
+    /// The SQLite writer thread's share of `server_cpu`, when there is one.
+    writer_cpu: Option<f64>,
     client_cpu: f64,
     machine_cpu: f64,
 }
@@ -87,7 +105,10 @@ impl Measured {
         let per_request = |cpu: f64| cpu * 1e6 / self.requests.max(1) as f64;
         let cores = self.machine_cpu / self.seconds;
         let other = (self.machine_cpu - self.server_cpu - self.client_cpu).max(0.0);
-        let binds = if cores > 1.7 {
+        let writer_busy = self.writer_cpu.map(|w| w / self.seconds);
+        let binds = if writer_busy.is_some_and(|b| b > 0.85) {
+            "the one SQLite writer thread: it is busy nearly all the time"
+        } else if cores > 1.7 {
             if other > self.server_cpu && other > self.client_cpu {
                 "CPU: both cores busy, most of it in the database and other processes"
             } else if self.server_cpu > self.client_cpu {
@@ -98,6 +119,13 @@ impl Measured {
         } else {
             "not CPU: waiting on the database's commits (sync)"
         };
+        let writer = writer_busy.map_or(String::new(), |b| {
+            format!(
+                "（其中写线程 {:.0} 微秒，忙 {:.0}%）",
+                per_request(self.writer_cpu.unwrap_or(0.0)),
+                b * 100.0
+            )
+        });
         println!(
             "{label}：{:.0} {unit}/秒，p50 {:.2} 毫秒，p99 {:.2} 毫秒（{} 次请求，{:.1} 秒）",
             self.rate(),
@@ -107,7 +135,7 @@ impl Measured {
             self.seconds
         );
         println!(
-            "    每次请求 CPU：服务 {:.0} 微秒，压测端 {:.0} 微秒，数据库及其他进程 {:.0} 微秒；整机忙 {:.2} 个核；瓶颈：{binds}",
+            "    每次请求 CPU：服务 {:.0} 微秒{writer}，压测端 {:.0} 微秒，数据库及其他进程 {:.0} 微秒；整机忙 {:.2} 个核；瓶颈：{binds}",
             per_request(self.server_cpu),
             per_request(self.client_cpu),
             per_request(other),
@@ -139,7 +167,7 @@ where
     let counter = Arc::new(AtomicUsize::new(0));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let (server0, client0) = (cpu_seconds(server_pid), cpu_seconds("self"));
-    let machine0 = machine_cpu_seconds();
+    let (writer0, machine0) = (writer_cpu_seconds(server_pid), machine_cpu_seconds());
     let started = Instant::now();
     let mut tasks = Vec::new();
     for w in 0..connections {
@@ -164,7 +192,7 @@ where
     }
     let seconds = started.elapsed().as_secs_f64();
     let (server1, client1) = (cpu_seconds(server_pid), cpu_seconds("self"));
-    let machine1 = machine_cpu_seconds();
+    let (writer1, machine1) = (writer_cpu_seconds(server_pid), machine_cpu_seconds());
     if all.is_empty() {
         bail!("no request was answered");
     }
@@ -181,6 +209,7 @@ where
         p50_ms: pct(0.50),
         p99_ms: pct(0.99),
         server_cpu: server1.zip(server0).map_or(0.0, |(a, b)| a - b),
+        writer_cpu: writer1.zip(writer0).map(|(a, b)| a - b),
         client_cpu: client1.zip(client0).map_or(0.0, |(a, b)| a - b),
         machine_cpu: machine1.zip(machine0).map_or(0.0, |(a, b)| a - b),
     })

@@ -255,9 +255,11 @@ impl SqliteExec {
         // The writer's savepoints journal pages in memory, not in a temporary file, and it
         // keeps the pages of a batch's indexes cached.
         conn.execute_batch("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16000;")?;
-        // Checkpoints copy the log into the database beside the writer, not between its
-        // commits.
-        conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
+        // The checkpointer copies the log into the database beside the writer; under
+        // steady writes it never quite catches up, so the log could only grow (and every
+        // commit append to fresh, zeroed pages). Past 1000 pages the writer finishes the
+        // copy itself between batches, and its next commit starts the log over.
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 1000;")?;
         let readers = Arc::new(Readers {
             path: path.clone(),
             idle: Mutex::new(Vec::new()),
@@ -314,5 +316,68 @@ impl Executor for SqliteExec {
 
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::{job, Conn};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_log_stays_bounded_under_steady_writes_and_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        let exec = SqliteExec::open(&path).await.unwrap();
+        let create = job(|c: &mut dyn Conn| {
+            Box::pin(async move { c.execute("CREATE TABLE t (b TEXT NOT NULL)", &[]).await })
+        });
+        exec.write(create).await.unwrap();
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(3);
+        let mut tasks = Vec::new();
+        for _ in 0..32 {
+            let exec = exec.clone();
+            tasks.push(tokio::spawn(async move {
+                while std::time::Instant::now() < until {
+                    let insert = job(|c: &mut dyn Conn| {
+                        Box::pin(async move {
+                            let b = "x".repeat(3000);
+                            c.execute("INSERT INTO t (b) VALUES ($1)", &[b.as_str().into()])
+                                .await
+                        })
+                    });
+                    exec.write(insert).await.unwrap();
+                    let count = job(|c: &mut dyn Conn| {
+                        Box::pin(async move {
+                            crate::sql::one(c, "SELECT COUNT(*) AS n FROM t", &[], |r| r.int("n"))
+                                .await
+                        })
+                    });
+                    exec.read_point(count).await.unwrap();
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let rows = exec
+            .read_point(job(|c: &mut dyn Conn| {
+                Box::pin(async move {
+                    crate::sql::one(c, "SELECT COUNT(*) AS n FROM t", &[], |r| r.int("n")).await
+                })
+            }))
+            .await
+            .unwrap();
+        let log = std::fs::metadata(dir.path().join("db.sqlite3-wal"))
+            .unwrap()
+            .len();
+        assert!(
+            rows > 3000,
+            "enough was written to outgrow the bound: {rows} rows"
+        );
+        assert!(
+            log < 12 * 1024 * 1024,
+            "the log holds {log} bytes after {rows} rows of 3 KB"
+        );
     }
 }
