@@ -8,6 +8,7 @@ use bytes::Bytes;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt as _, PutMode, PutOptions, PutPayload};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Where attachments are kept.
@@ -16,6 +17,9 @@ pub struct Objects {
     inner: Arc<dyn ObjectStore>,
     /// The folder, when local (files and folders are synced after writing).
     root: Option<PathBuf>,
+    /// Which of the 256 shard folders are known to be on disk with their link in `sm3/`
+    /// (synced once by this process), so later files there sync only themselves and it.
+    durable: Arc<[AtomicBool; 256]>,
 }
 
 impl std::fmt::Debug for Objects {
@@ -51,6 +55,7 @@ impl Objects {
         Ok(Objects {
             inner: Arc::new(fs),
             root: Some(root),
+            durable: Arc::new(std::array::from_fn(|_| AtomicBool::new(false))),
         })
     }
 
@@ -65,6 +70,7 @@ impl Objects {
         Ok(Objects {
             inner: Arc::new(s3),
             root: None,
+            durable: Arc::new(std::array::from_fn(|_| AtomicBool::new(false))),
         })
     }
 
@@ -86,10 +92,17 @@ impl Objects {
         }
         if let Some(root) = &self.root {
             let file = root.join(at.as_ref());
-            tokio::task::spawn_blocking(move || sync(&file))
-                .await
-                .map_err(|e| StoreError::Backend(e.to_string()))?
-                .map_err(|e| StoreError::Backend(format!("附件写入磁盘失败：{e}")))?;
+            let shard = usize::from_str_radix(&hash[..2], 16).unwrap_or(0) % 256;
+            let durable = self.durable.clone();
+            tokio::task::spawn_blocking(move || {
+                let known = durable[shard].load(Ordering::Acquire);
+                sync(&file, !known)?;
+                durable[shard].store(true, Ordering::Release);
+                Ok::<(), std::io::Error>(())
+            })
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))?
+            .map_err(|e| StoreError::Backend(format!("附件写入磁盘失败：{e}")))?;
         }
         Ok(())
     }
@@ -111,12 +124,13 @@ impl Objects {
     }
 }
 
-/// Syncs a file and the folders it was linked into.
-fn sync(file: &std::path::Path) -> std::io::Result<()> {
+/// Syncs a file and the folder it was linked into, and that folder's own link when
+/// `shard_too` (the folder may be new).
+fn sync(file: &std::path::Path, shard_too: bool) -> std::io::Result<()> {
     std::fs::File::open(file)?.sync_all()?;
     if let Some(dir) = file.parent() {
         std::fs::File::open(dir)?.sync_all()?;
-        if let Some(up) = dir.parent() {
+        if let Some(up) = dir.parent().filter(|_| shard_too) {
             std::fs::File::open(up)?.sync_all()?;
         }
     }
