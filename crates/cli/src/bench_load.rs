@@ -105,8 +105,7 @@ impl Measured {
         let per_request = |cpu: f64| cpu * 1e6 / self.requests.max(1) as f64;
         let cores = self.machine_cpu / self.seconds;
         let other = (self.machine_cpu - self.server_cpu - self.client_cpu).max(0.0);
-        let writer_busy = self.writer_cpu.map(|w| w / self.seconds);
-        let binds = if writer_busy.is_some_and(|b| b > 0.85) {
+        let binds = if self.writer_cpu.is_some_and(|w| w / self.seconds > 0.85) {
             "the one SQLite writer thread: it is busy nearly all the time"
         } else if cores > 1.7 {
             if other > self.server_cpu && other > self.client_cpu {
@@ -117,13 +116,13 @@ impl Measured {
                 "CPU: both cores busy, most of it in the load generator"
             }
         } else {
-            "not CPU: waiting on the database's commits (sync)"
+            "not CPU: cores idle while requests wait on the database's commits (or on the SQLite writer's batches)"
         };
-        let writer = writer_busy.map_or(String::new(), |b| {
+        let writer = self.writer_cpu.map_or(String::new(), |w| {
             format!(
                 "（其中写线程 {:.0} 微秒，忙 {:.0}%）",
-                per_request(self.writer_cpu.unwrap_or(0.0)),
-                b * 100.0
+                per_request(w),
+                w * 100.0 / self.seconds
             )
         });
         println!(

@@ -7,7 +7,7 @@ use crate::StoreError;
 use bytes::Bytes;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt as _, PutMode, PutOptions, PutPayload};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -16,10 +16,39 @@ use std::sync::Arc;
 pub struct Objects {
     inner: Arc<dyn ObjectStore>,
     /// The folder, when local (files and folders are synced after writing).
-    root: Option<PathBuf>,
-    /// Which of the 256 shard folders are known to be on disk with their link in `sm3/`
-    /// (synced once by this process), so later files there sync only themselves and it.
-    durable: Arc<[AtomicBool; 256]>,
+    local: Option<Arc<Folder>>,
+}
+
+/// A local attachment folder.
+struct Folder {
+    root: PathBuf,
+    /// Which of the 256 shard folders this process has synced up to the root, so later
+    /// files there sync only themselves and their shard folder.
+    durable: [AtomicBool; 256],
+}
+
+impl Folder {
+    /// Syncs a newly linked file and its shard folder; the first time for a shard, also the
+    /// folders above it, up to the root (any of them may be new).
+    fn sync(&self, file: &Path, shard: usize) -> std::io::Result<()> {
+        std::fs::File::open(file)?.sync_all()?;
+        let known = self
+            .durable
+            .get(shard)
+            .is_some_and(|d| d.load(Ordering::Acquire));
+        let mut dir = file.parent();
+        while let Some(d) = dir {
+            std::fs::File::open(d)?.sync_all()?;
+            if known || d == self.root {
+                break;
+            }
+            dir = d.parent();
+        }
+        if let Some(d) = self.durable.get(shard) {
+            d.store(true, Ordering::Release);
+        }
+        Ok(())
+    }
 }
 
 impl std::fmt::Debug for Objects {
@@ -54,8 +83,10 @@ impl Objects {
             .map_err(|e| StoreError::Config(format!("附件目录 {} 不可用：{e}", root.display())))?;
         Ok(Objects {
             inner: Arc::new(fs),
-            root: Some(root),
-            durable: Arc::new(std::array::from_fn(|_| AtomicBool::new(false))),
+            local: Some(Arc::new(Folder {
+                root,
+                durable: std::array::from_fn(|_| AtomicBool::new(false)),
+            })),
         })
     }
 
@@ -69,8 +100,7 @@ impl Objects {
             .map_err(|e| StoreError::Config(format!("对象存储地址“{url}”不可用：{e}")))?;
         Ok(Objects {
             inner: Arc::new(s3),
-            root: None,
-            durable: Arc::new(std::array::from_fn(|_| AtomicBool::new(false))),
+            local: None,
         })
     }
 
@@ -90,19 +120,14 @@ impl Objects {
             Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => {}
             Err(e) => return Err(failed(e)),
         }
-        if let Some(root) = &self.root {
-            let file = root.join(at.as_ref());
-            let shard = usize::from_str_radix(&hash[..2], 16).unwrap_or(0) % 256;
-            let durable = self.durable.clone();
-            tokio::task::spawn_blocking(move || {
-                let known = durable[shard].load(Ordering::Acquire);
-                sync(&file, !known)?;
-                durable[shard].store(true, Ordering::Release);
-                Ok::<(), std::io::Error>(())
-            })
-            .await
-            .map_err(|e| StoreError::Backend(e.to_string()))?
-            .map_err(|e| StoreError::Backend(format!("附件写入磁盘失败：{e}")))?;
+        if let Some(folder) = &self.local {
+            let file = folder.root.join(at.as_ref());
+            let shard = usize::from_str_radix(&hash[..2], 16).unwrap_or(0);
+            let folder = folder.clone();
+            tokio::task::spawn_blocking(move || folder.sync(&file, shard))
+                .await
+                .map_err(|e| StoreError::Backend(e.to_string()))?
+                .map_err(|e| StoreError::Backend(format!("附件写入磁盘失败：{e}")))?;
         }
         Ok(())
     }
@@ -124,15 +149,28 @@ impl Objects {
     }
 }
 
-/// Syncs a file and the folder it was linked into, and that folder's own link when
-/// `shard_too` (the folder may be new).
-fn sync(file: &std::path::Path, shard_too: bool) -> std::io::Result<()> {
-    std::fs::File::open(file)?.sync_all()?;
-    if let Some(dir) = file.parent() {
-        std::fs::File::open(dir)?.sync_all()?;
-        if let Some(up) = dir.parent().filter(|_| shard_too) {
-            std::fs::File::open(up)?.sync_all()?;
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shard_counts_as_durable_only_after_a_sync_that_succeeded() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = Folder {
+            root: dir.path().to_path_buf(),
+            durable: std::array::from_fn(|_| AtomicBool::new(false)),
+        };
+        let shard = dir.path().join("sm3/ab");
+        std::fs::create_dir_all(&shard).unwrap();
+        let missing = shard.join("ab00");
+        assert!(folder.sync(&missing, 0xab).is_err());
+        assert!(!folder.durable[0xab].load(Ordering::Acquire));
+        std::fs::write(&missing, b"x").unwrap();
+        folder.sync(&missing, 0xab).unwrap();
+        assert!(folder.durable[0xab].load(Ordering::Acquire));
+        assert!(
+            !folder.durable[0xac].load(Ordering::Acquire),
+            "other shards are not"
+        );
     }
-    Ok(())
 }

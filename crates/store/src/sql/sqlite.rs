@@ -322,6 +322,7 @@ impl Executor for SqliteExec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sql::writer::tests::count;
     use crate::sql::{job, Conn};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -347,27 +348,14 @@ mod tests {
                         })
                     });
                     exec.write(insert).await.unwrap();
-                    let count = job(|c: &mut dyn Conn| {
-                        Box::pin(async move {
-                            crate::sql::one(c, "SELECT COUNT(*) AS n FROM t", &[], |r| r.int("n"))
-                                .await
-                        })
-                    });
-                    exec.read_point(count).await.unwrap();
+                    exec.read_point(count()).await.unwrap();
                 }
             }));
         }
         for t in tasks {
             t.await.unwrap();
         }
-        let rows = exec
-            .read_point(job(|c: &mut dyn Conn| {
-                Box::pin(async move {
-                    crate::sql::one(c, "SELECT COUNT(*) AS n FROM t", &[], |r| r.int("n")).await
-                })
-            }))
-            .await
-            .unwrap();
+        let rows = exec.read_point(count()).await.unwrap();
         let log = std::fs::metadata(dir.path().join("db.sqlite3-wal"))
             .unwrap()
             .len();
@@ -375,8 +363,10 @@ mod tests {
             rows > 3000,
             "enough was written to outgrow the bound: {rows} rows"
         );
+        // It peaked near 13 MB with the other tests running beside it; left to grow, the
+        // same run ends near 47 MB.
         assert!(
-            log < 12 * 1024 * 1024,
+            log < 24 * 1024 * 1024,
             "the log holds {log} bytes after {rows} rows of 3 KB"
         );
     }

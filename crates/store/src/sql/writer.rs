@@ -139,7 +139,7 @@ fn commit_batch(conn: &mut Connection, batch: &mut [Box<dyn Pending>]) -> Result
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::sql::{job, Conn};
 
@@ -159,7 +159,8 @@ mod tests {
         })
     }
 
-    fn count() -> Job<i64> {
+    /// Counts the rows of table `t`.
+    pub(crate) fn count() -> Job<i64> {
         job(|c: &mut dyn Conn| {
             Box::pin(async move {
                 crate::sql::one(c, "SELECT COUNT(*) AS n FROM t", &[], |r| r.int("n")).await
